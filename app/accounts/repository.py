@@ -1,0 +1,105 @@
+"""Queries for accounts, sessions and tokens. All account SQL lives here."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from app.models import ApiToken, AuthSession, PasswordResetToken, Role, User, UserRole
+
+
+def user_by_email(db: Session, email: str) -> User | None:
+    return db.scalars(
+        select(User).where(User.email == email, User.deleted_at.is_(None))  # type: ignore[union-attr]
+    ).first()
+
+
+def roles_of(db: Session, user_id: int) -> frozenset[Role]:
+    rows = db.scalars(select(UserRole.role).where(UserRole.user_id == user_id))
+    return frozenset(Role(r) for r in rows)
+
+
+def session_with_user(db: Session, token_hash: str) -> tuple[AuthSession, User] | None:
+    row = db.execute(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)  # type: ignore[arg-type]
+        .where(AuthSession.token_hash == token_hash, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def active_sessions(db: Session, user_id: int) -> Sequence[AuthSession]:
+    return db.scalars(
+        select(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .order_by(AuthSession.last_seen_at.desc())  # type: ignore[attr-defined]
+    ).all()
+
+
+def revoke_sessions(
+    db: Session, user_id: int, at: datetime, *, except_id: int | None = None
+) -> int:
+    stmt = update(AuthSession).where(
+        AuthSession.user_id == user_id,  # type: ignore[arg-type]
+        AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+    )
+    if except_id is not None:
+        stmt = stmt.where(AuthSession.id != except_id)  # type: ignore[arg-type]
+    result = db.execute(stmt.values(revoked_at=at))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def token_with_user(db: Session, token_hash: str) -> tuple[ApiToken, User] | None:
+    row = db.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
+        .where(
+            ApiToken.token_hash == token_hash,
+            ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
+            User.deleted_at.is_(None),  # type: ignore[union-attr]
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def api_tokens(db: Session, user_id: int) -> Sequence[ApiToken]:
+    return db.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .order_by(ApiToken.created_at.desc())  # type: ignore[attr-defined]
+    ).all()
+
+
+def revoke_api_tokens(db: Session, user_id: int, at: datetime) -> None:
+    db.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .values(revoked_at=at)
+    )
+
+
+def reset_token(db: Session, token_hash: str) -> PasswordResetToken | None:
+    return db.scalars(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash)
+    ).first()
+
+
+def users_page(db: Session, *, query: str = "", limit: int = 50, offset: int = 0) -> Sequence[User]:
+    stmt = select(User).where(User.deleted_at.is_(None))  # type: ignore[union-attr]
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(
+            func.lower(User.email).like(like) | func.lower(User.display_name).like(like)
+        )
+    return db.scalars(stmt.order_by(User.id).limit(limit).offset(offset)).all()  # type: ignore[arg-type]
+
+
+def roles_for_users(db: Session, user_ids: Sequence[int]) -> dict[int, frozenset[Role]]:
+    result: dict[int, set[Role]] = {uid: set() for uid in user_ids}
+    if user_ids:
+        for uid, role in db.execute(
+            select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(user_ids))  # type: ignore[attr-defined]
+        ):
+            result[uid].add(Role(role))
+    return {uid: frozenset(r) for uid, r in result.items()}

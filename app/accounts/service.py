@@ -1,0 +1,494 @@
+"""Account rules: registration, sign-in, sessions, password reset, tokens, roles, export and
+deletion. Functions take keyword arguments and add to the caller's transaction; routes commit."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from app.accounts import passwords
+from app.accounts import repository as repo
+from app.config import Settings, get_settings
+from app.core import audit, mail, ratelimit
+from app.errors import Conflict, InvalidInput, NotFound, RateLimited
+from app.i18n import _
+from app.models import (
+    STAFF_ROLES,
+    ApiToken,
+    AuthSession,
+    Identity,
+    PasswordResetToken,
+    Role,
+    User,
+    UserRole,
+    utcnow,
+)
+
+RESET_TOKEN_LIFETIME = timedelta(minutes=30)
+TOKEN_PREFIX = "fc_"
+#: Sessions record activity at most this often, so reading pages does not write every time.
+TOUCH_INTERVAL = timedelta(seconds=60)
+PUBLIC_ROLES = frozenset({Role.service_user, Role.carer})
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def field_error(field: str, message: str) -> dict[str, str]:
+    return {"field": field, "msg": message}
+
+
+def _limits(settings: Settings) -> tuple[ratelimit.Limit, ratelimit.Limit]:
+    return (
+        ratelimit.Limit(
+            "login_account",
+            settings.login_max_failures_per_account,
+            timedelta(minutes=settings.login_account_window_minutes),
+        ),
+        ratelimit.Limit(
+            "login_ip",
+            settings.login_max_failures_per_ip,
+            timedelta(minutes=settings.login_ip_window_minutes),
+        ),
+    )
+
+
+def password_problems(password: str, *, email: str, display_name: str) -> list[str]:
+    settings = get_settings()
+    return passwords.check_password(
+        password,
+        context=(settings.site_name, settings.organisation_name, email, display_name),
+    )
+
+
+# --- registration and sign-in ---------------------------------------------------------------
+
+
+def register(
+    db: Session,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    identity: Identity,
+    ip_address: str = "",
+) -> User:
+    email = normalise_email(email)
+    errors = [
+        field_error("password", msg)
+        for msg in password_problems(password, email=email, display_name=display_name)
+    ]
+    if repo.user_by_email(db, email) is not None:
+        # Saying so leaks that the address has an account; the alternative (silently emailing)
+        # confuses people far more, and sign-in throttling limits what can be learnt.
+        errors.insert(
+            0,
+            field_error(
+                "email",
+                _("An account already uses this email address. Sign in, or reset your password."),
+            ),
+        )
+    if errors:
+        raise InvalidInput(errors=errors)
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        identity=identity,
+        password_hash=passwords.hash_password(password),
+    )
+    db.add(user)
+    db.flush()
+    assert user.id is not None
+    # People choose how they describe themselves; staff roles are only ever granted by an admin.
+    if identity in (Identity.service_user, Identity.carer):
+        db.add(UserRole(user_id=user.id, role=Role(identity.value)))
+    audit.record(
+        db, "account.registered", actor_id=user.id, subject_user_id=user.id, ip_address=ip_address
+    )
+    return user
+
+
+def authenticate(db: Session, *, email: str, password: str, ip_address: str) -> User:
+    """Check a sign-in. Throttled per account and per IP *before* the password is checked."""
+    settings = get_settings()
+    email = normalise_email(email)
+    account_limit, ip_limit = _limits(settings)
+    account_key, ip_key = ratelimit.key_for(email), ratelimit.key_for(ip_address or "unknown")
+    wait = max(
+        ratelimit.retry_after(db, account_limit, account_key) or 0,
+        ratelimit.retry_after(db, ip_limit, ip_key) or 0,
+    )
+    if wait:
+        audit.record(db, "signin.throttled", ip_address=ip_address)
+        raise RateLimited(
+            _(
+                "There have been too many attempts to sign in. Wait %(minutes)s minutes, then "
+                "try again, or reset your password."
+            )
+            % {"minutes": max(1, round(wait / 60))},
+            retry_after=wait,
+        )
+    user = repo.user_by_email(db, email)
+    ok, new_hash = passwords.verify_password(password, user.password_hash if user else None)
+    if not ok or user is None:
+        ratelimit.hit(db, account_limit, account_key)
+        ratelimit.hit(db, ip_limit, ip_key)
+        audit.record(
+            db, "signin.failed", subject_user_id=user.id if user else None, ip_address=ip_address
+        )
+        raise InvalidInput(
+            errors=[
+                field_error(
+                    "email",
+                    _("The email address or password is not right. Check them and try again."),
+                )
+            ]
+        )
+    if new_hash:
+        user.password_hash = new_hash
+        audit.record(db, "password.rehashed", actor_id=user.id, subject_user_id=user.id)
+    ratelimit.clear(db, account_limit, account_key)
+    return user
+
+
+def start_session(db: Session, *, user: User, ip_address: str, user_agent: str) -> str:
+    """A new session with a new random id (so a session id is never reused across sign-ins)."""
+    assert user.id is not None
+    token = secrets.token_urlsafe(32)
+    db.add(
+        AuthSession(
+            token_hash=digest(token),
+            user_id=user.id,
+            ip_address=ip_address[:45],
+            user_agent=user_agent[:200],
+        )
+    )
+    audit.record(
+        db, "signin.succeeded", actor_id=user.id, subject_user_id=user.id, ip_address=ip_address
+    )
+    return token
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    roles: frozenset[Role]
+    session: AuthSession | None = None
+    token: ApiToken | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    def has(self, *roles: Role) -> bool:
+        return Role.admin in self.roles or bool(self.roles.intersection(roles))
+
+
+def session_lifetimes(roles: frozenset[Role]) -> tuple[timedelta, timedelta]:
+    """(idle, absolute) windows: short for staff, longer for service users and carers."""
+    s = get_settings()
+    if roles & STAFF_ROLES:
+        return (
+            timedelta(minutes=s.staff_session_idle_minutes),
+            timedelta(hours=s.staff_session_absolute_hours),
+        )
+    return (
+        timedelta(hours=s.public_session_idle_hours),
+        timedelta(days=s.public_session_absolute_days),
+    )
+
+
+def resolve_session(db: Session, *, token: str) -> tuple[Principal | None, bool]:
+    """The principal for a session cookie, and whether the session should be touched."""
+    found = repo.session_with_user(db, digest(token))
+    if found is None:
+        return None, False
+    session, user = found
+    if user.deleted_at is not None:
+        return None, False
+    assert user.id is not None
+    roles = repo.roles_of(db, user.id)
+    idle, absolute = session_lifetimes(roles)
+    now = utcnow()
+    if now - session.last_seen_at > idle or now - session.created_at > absolute:
+        return None, False
+    return Principal(
+        user=user, roles=roles, session=session
+    ), now - session.last_seen_at > TOUCH_INTERVAL
+
+
+def touch_session(db: Session, *, session_id: int) -> None:
+    session = db.get(AuthSession, session_id)
+    if session is not None:
+        session.last_seen_at = utcnow()
+
+
+def end_session(db: Session, *, token: str) -> None:
+    found = repo.session_with_user(db, digest(token))
+    if found:
+        session, user = found
+        session.revoked_at = utcnow()
+        audit.record(db, "signout", actor_id=user.id, subject_user_id=user.id)
+
+
+def end_all_sessions(db: Session, *, user: User, reason: str, actor_id: int | None = None) -> int:
+    assert user.id is not None
+    count = repo.revoke_sessions(db, user.id, utcnow())
+    audit.record(
+        db,
+        "sessions.revoked_all",
+        actor_id=actor_id or user.id,
+        subject_user_id=user.id,
+        reason=reason,
+        count=count,
+    )
+    return count
+
+
+def active_sessions(db: Session, *, user: User) -> list[AuthSession]:
+    assert user.id is not None
+    return list(repo.active_sessions(db, user.id))
+
+
+# --- passwords --------------------------------------------------------------------------------
+
+
+def change_password(
+    db: Session, *, user: User, current: str, new: str, keep_session_id: int | None
+) -> None:
+    ok, _unused = passwords.verify_password(current, user.password_hash)
+    errors = (
+        [] if ok else [field_error("current_password", _("Your current password is not right"))]
+    )
+    errors += [
+        field_error("new_password", m)
+        for m in password_problems(new, email=user.email, display_name=user.display_name)
+    ]
+    if errors:
+        raise InvalidInput(errors=errors)
+    assert user.id is not None
+    user.password_hash = passwords.hash_password(new)
+    user.updated_at = utcnow()
+    # Other devices may be where the old password leaked: sign them out.
+    repo.revoke_sessions(db, user.id, utcnow(), except_id=keep_session_id)
+    audit.record(db, "password.changed", actor_id=user.id, subject_user_id=user.id)
+
+
+def request_password_reset(db: Session, *, email: str, ip_address: str) -> None:
+    """Always looks the same to the caller, whether or not the address has an account."""
+    settings = get_settings()
+    user = repo.user_by_email(db, normalise_email(email))
+    limit = ratelimit.Limit("password_reset", 5, timedelta(hours=1))
+    key = ratelimit.key_for(normalise_email(email))
+    if user is None or ratelimit.retry_after(db, limit, key):
+        return
+    ratelimit.hit(db, limit, key)
+    assert user.id is not None
+    token = secrets.token_urlsafe(32)
+    db.add(
+        PasswordResetToken(
+            user_id=user.id, token_hash=digest(token), expires_at=utcnow() + RESET_TOKEN_LIFETIME
+        )
+    )
+    link = f"{settings.base_url.rstrip('/')}/password-reset/{token}"
+    mail.queue(
+        db,
+        to=user.email,
+        subject=_("Reset your %(site)s password") % {"site": settings.site_name},
+        body=_(
+            "Someone asked to reset the password for your %(site)s account.\n\n"
+            "To choose a new password, open this link within 30 minutes:\n%(link)s\n\n"
+            "If this was not you, you can ignore this email: your password has not changed.\n\n"
+            "This site is not monitored 24 hours a day and is not the way to get urgent help. "
+            "If you need help now, call 111 and select the mental health option."
+        )
+        % {"site": settings.site_name, "link": link},
+    )
+    audit.record(db, "password.reset_requested", subject_user_id=user.id, ip_address=ip_address)
+
+
+def valid_reset_token(db: Session, *, token: str) -> PasswordResetToken | None:
+    row = repo.reset_token(db, digest(token))
+    if row is None or row.used_at is not None or row.expires_at < utcnow():
+        return None
+    return row
+
+
+def reset_password(db: Session, *, token: str, new: str, ip_address: str) -> User:
+    row = valid_reset_token(db, token=token)
+    if row is None:
+        raise NotFound(_("This link to reset your password has expired or has already been used."))
+    user = db.get(User, row.user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotFound(_("This link to reset your password has expired or has already been used."))
+    errors = [
+        field_error("new_password", m)
+        for m in password_problems(new, email=user.email, display_name=user.display_name)
+    ]
+    if errors:
+        raise InvalidInput(errors=errors)
+    row.used_at = utcnow()
+    user.password_hash = passwords.hash_password(new)
+    user.updated_at = utcnow()
+    assert user.id is not None
+    repo.revoke_sessions(db, user.id, utcnow())
+    audit.record(
+        db, "password.reset", actor_id=user.id, subject_user_id=user.id, ip_address=ip_address
+    )
+    return user
+
+
+# --- profile, export and deletion -------------------------------------------------------------
+
+
+def update_profile(db: Session, *, user: User, display_name: str, identity: Identity) -> None:
+    name = display_name.strip()
+    if not name:
+        raise InvalidInput(errors=[field_error("display_name", _("Enter a display name"))])
+    if len(name) > 80:
+        raise InvalidInput(
+            errors=[field_error("display_name", _("Display name must be 80 characters or fewer"))]
+        )
+    user.display_name = name
+    user.identity = identity
+    user.updated_at = utcnow()
+
+
+def export_data(db: Session, *, user: User) -> dict[str, Any]:
+    """Everything we hold about a person, as one JSON-ready document."""
+    assert user.id is not None
+    audit.record(db, "account.exported", actor_id=user.id, subject_user_id=user.id)
+    from app.accounts import export as export_module
+
+    return export_module.collect(db, user=user)
+
+
+def delete_account(db: Session, *, user: User, password: str, ip_address: str) -> None:
+    """Anonymise the person; keep their contributions (shown as from a deleted account)."""
+    ok, _unused = passwords.verify_password(password, user.password_hash)
+    if not ok:
+        raise InvalidInput(errors=[field_error("password", _("Your password is not right"))])
+    assert user.id is not None
+    now = utcnow()
+    repo.revoke_sessions(db, user.id, now)
+    repo.revoke_api_tokens(db, user.id, now)
+    user.email = f"deleted-{user.id}-{secrets.token_hex(4)}@deleted.invalid"
+    user.display_name = "Deleted account"
+    user.password_hash = None
+    user.deleted_at = now
+    user.updated_at = now
+    db.execute(UserRole.__table__.delete().where(UserRole.user_id == user.id))  # type: ignore[attr-defined]
+    audit.record(
+        db, "account.deleted", actor_id=user.id, subject_user_id=user.id, ip_address=ip_address
+    )
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+def create_api_token(db: Session, *, user: User, name: str) -> tuple[ApiToken, str]:
+    """Returns the row and the token itself, which is shown once and never stored."""
+    name = name.strip() or "API token"
+    assert user.id is not None
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name[:80], token_hash=digest(secret), prefix=secret[:10])
+    db.add(token)
+    db.flush()
+    audit.record(db, "token.created", actor_id=user.id, subject_user_id=user.id, token_id=token.id)
+    return token, secret
+
+
+def revoke_api_token(db: Session, *, user: User, token_id: int) -> None:
+    token = db.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        raise NotFound()
+    token.revoked_at = utcnow()
+    audit.record(db, "token.revoked", actor_id=user.id, subject_user_id=user.id, token_id=token_id)
+
+
+def resolve_api_token(db: Session, *, secret: str) -> Principal | None:
+    found = repo.token_with_user(db, digest(secret))
+    if found is None:
+        return None
+    token, user = found
+    assert user.id is not None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > TOUCH_INTERVAL:
+        token.last_used_at = now
+    return Principal(user=user, roles=repo.roles_of(db, user.id), token=token)
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+
+def set_roles(db: Session, *, user: User, roles: set[Role], actor: User) -> None:
+    """Replace a person's roles (admin only). Their sessions end so the change takes effect."""
+    assert user.id is not None
+    assert actor.id is not None
+    current = repo.roles_of(db, user.id)
+    if user.id == actor.id and Role.admin in current and Role.admin not in roles:
+        raise Conflict(_("You cannot remove your own admin role. Ask another admin."))
+    for role in current - roles:
+        db.execute(
+            UserRole.__table__.delete().where(  # type: ignore[attr-defined]
+                (UserRole.user_id == user.id) & (UserRole.role == role)
+            )
+        )
+    for role in roles - current:
+        db.add(UserRole(user_id=user.id, role=role, granted_by_id=actor.id))
+    if roles != current:
+        repo.revoke_sessions(db, user.id, utcnow())
+        audit.record(
+            db,
+            "roles.changed",
+            actor_id=actor.id,
+            subject_user_id=user.id,
+            added=sorted(roles - current),
+            removed=sorted(current - roles),
+        )
+
+
+def create_user(
+    db: Session,
+    *,
+    email: str,
+    password: str,
+    roles: set[Role],
+    display_name: str | None = None,
+    identity: Identity | None = None,
+) -> User:
+    """Used by the CLI and seeding: a person with the given roles, password policy enforced."""
+    email = normalise_email(email)
+    name = display_name or email.split("@")[0].replace(".", " ").title()
+    problems = password_problems(password, email=email, display_name=name)
+    if problems:
+        raise InvalidInput(errors=[field_error("password", m) for m in problems])
+    if repo.user_by_email(db, email) is not None:
+        raise Conflict(_("An account already uses this email address."))
+    if identity is None:
+        identity = (
+            Identity.staff
+            if roles & STAFF_ROLES
+            else (Identity.carer if Role.carer in roles else Identity.service_user)
+        )
+    user = User(
+        email=email,
+        display_name=name,
+        identity=identity,
+        password_hash=passwords.hash_password(password),
+    )
+    db.add(user)
+    db.flush()
+    assert user.id is not None
+    for role in roles:
+        db.add(UserRole(user_id=user.id, role=role))
+    audit.record(db, "account.created", subject_user_id=user.id, roles=sorted(roles))
+    return user

@@ -1,0 +1,181 @@
+"""The ``fullcircle`` command. Names and flags here are relied on by other tools: keep them."""
+
+import sys
+import time
+from typing import Annotated
+
+import typer
+
+from app.config import get_settings
+from app.models import Role
+
+app = typer.Typer(
+    help="Fullcircle: quality improvement with the people who use services.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    reload: bool = False,
+) -> None:
+    """Serve the site with uvicorn."""
+    import uvicorn
+
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=None if reload else workers,
+        reload=reload,
+        # Our own access log records route templates only (no tokens or search text in paths).
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (creates the organisation's root unit)."""
+    from app.migrations_state import upgrade
+
+    upgrade()
+    typer.echo("Database is up to date.")
+
+
+@app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="Email address")],
+    password: Annotated[str, typer.Option(help="Password (12-128 characters)")],
+    role: Annotated[list[Role], typer.Option(help="Role; repeat for several")],
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+) -> None:
+    """Create an account with the given roles (this is how the first admin is made)."""
+    from app.accounts import service as accounts
+    from app.db import session_scope
+    from app.errors import AppError
+
+    try:
+        with session_scope() as db:
+            user = accounts.create_user(
+                db, email=email, password=password, roles=set(role), display_name=name
+            )
+            user_id = user.id
+    except AppError as exc:
+        _fail("; ".join(e["msg"] for e in exc.errors) or exc.detail)
+    typer.echo(
+        f"Created user {user_id} <{email.strip().lower()}> with roles: {', '.join(sorted(role))}"
+    )
+
+
+@app.command("set-roles")
+def set_roles(
+    email: Annotated[str, typer.Option(help="Email address of the account")],
+    role: Annotated[list[Role], typer.Option(help="Role; repeat for several")] = [],  # noqa: B006
+) -> None:
+    """Replace an account's roles (staff roles are granted only by admins: this CLI or /admin)."""
+    from app.accounts import repository as repo
+    from app.accounts import service as accounts
+    from app.core import audit
+    from app.db import session_scope
+    from app.models import UserRole
+
+    with session_scope() as db:
+        user = repo.user_by_email(db, accounts.normalise_email(email))
+        if user is None or user.id is None:
+            _fail(f"no account with email {email}")
+            return
+        current = repo.roles_of(db, user.id)
+        for r in current - set(role):
+            db.execute(
+                UserRole.__table__.delete().where(  # type: ignore[attr-defined]
+                    (UserRole.user_id == user.id) & (UserRole.role == r)
+                )
+            )
+        for r in set(role) - current:
+            db.add(UserRole(user_id=user.id, role=r))
+        accounts.end_all_sessions(db, user=user, reason="roles changed from the command line")
+        audit.record(
+            db,
+            "roles.changed",
+            subject_user_id=user.id,
+            via="cli",
+            added=sorted(set(role) - current),
+            removed=sorted(current - set(role)),
+        )
+    typer.echo(f"Roles of {email}: {', '.join(sorted(role)) or 'none'}")
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Option(help="Email address of the account")],
+    name: Annotated[str, typer.Option(help="A name to tell tokens apart")] = "command line",
+) -> None:
+    """Create a personal API token; the token is the last line printed."""
+    from app.accounts import repository as repo
+    from app.accounts import service as accounts
+    from app.db import session_scope
+
+    with session_scope() as db:
+        user = repo.user_by_email(db, accounts.normalise_email(email))
+        if user is None:
+            _fail(f"no account with email {email}")
+            return
+        _token, secret = accounts.create_api_token(db, user=user, name=name)
+    typer.echo("Token created. It is shown once: store it safely.")
+    typer.echo(secret)
+
+
+@app.command("seed-demo")
+def seed_demo(
+    ideas: Annotated[
+        int | None, typer.Option(help="Bulk synthetic ideas instead of the demo")
+    ] = None,
+    votes: Annotated[int, typer.Option(help="Bulk synthetic votes")] = 0,
+    comments: Annotated[int, typer.Option(help="Bulk synthetic comments")] = 0,
+) -> None:
+    """Seed a realistic fictional trust, or bulk synthetic data with --ideas/--votes/--comments."""
+    from app import seed
+
+    started = time.perf_counter()
+    if ideas is None:
+        summary = seed.demo()
+    else:
+        summary = seed.bulk(ideas=ideas, votes=votes, comments=comments)
+    typer.echo(summary)
+    typer.echo(f"Done in {time.perf_counter() - started:.1f}s.")
+
+
+@app.command()
+def worker(once: bool = False, interval: float = 10.0) -> None:
+    """Deliver queued email (and later, other background work). Safe to run on several hosts."""
+    from app.core import mail
+    from app.db import open_session
+
+    settings = get_settings()
+    if not settings.smtp_configured:
+        typer.echo("SMTP is not configured: email stays in the outbox.", err=True)
+    while True:
+        with open_session(write=True) as db:
+            sent = mail.deliver_pending(db)
+        if sent:
+            typer.echo(f"sent {sent} email(s)")
+        if once:
+            return
+        time.sleep(interval)
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,105 @@
+"""Settings of one deployment (one organisation), read from the environment.
+
+Every setting is listed in docs/operations.md; tests/test_config.py keeps the two in step.
+"""
+
+import secrets
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, EmailStr, Field, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FULLCIRCLE_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./fullcircle.db",
+        validation_alias=AliasChoices("DATABASE_URL", "FULLCIRCLE_DATABASE_URL"),
+    )
+    secret_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("SECRET_KEY", "FULLCIRCLE_SECRET_KEY")
+    )
+    env: Environment = Environment.development
+    instance_dir: Path = Path("instance")
+    site_name: str = "Fullcircle"
+    organisation_name: str = "Northshire Mental Health NHS Foundation Trust"
+    base_url: str = "http://127.0.0.1:8000"
+    db_pool_size: int = 5
+    db_max_overflow: int = 5
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "Fullcircle <no-reply@fullcircle.invalid>"
+    safeguarding_emails: Annotated[list[EmailStr], NoDecode] = []
+
+    staff_session_idle_minutes: int = 30
+    staff_session_absolute_hours: int = 12
+    public_session_idle_hours: int = 72
+    public_session_absolute_days: int = 30
+
+    login_max_failures_per_account: int = 10
+    login_account_window_minutes: int = 15
+    login_max_failures_per_ip: int = 30
+    login_ip_window_minutes: int = 60
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_lists(cls, data: dict[str, object]) -> dict[str, object]:
+        raw = data.get("safeguarding_emails")
+        if isinstance(raw, str):
+            data["safeguarding_emails"] = [p.strip() for p in raw.split(",") if p.strip()]
+        return data
+
+    @model_validator(mode="after")
+    def _secret_key(self) -> "Settings":
+        if self.secret_key:
+            return self
+        if self.env is Environment.production:
+            raise ValueError("SECRET_KEY must be set in production")
+        if self.env is Environment.test:
+            self.secret_key = "test-secret-key-not-for-production"
+            return self
+        # Development: keep one generated key in an untracked instance file so sessions and
+        # tokens survive restarts without anyone having to invent a secret.
+        path = self.instance_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        self.secret_key = path.read_text().strip()
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.production
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def session_cookie_name(self) -> str:
+        # The __Host- prefix makes browsers insist on Secure, Path=/ and no Domain.
+        return "__Host-fullcircle_session" if self.is_production else "fullcircle_session"
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,189 @@
+"""Accounts, roles, units, sessions, tokens, outbox, audit and rate-limit tables."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, String
+from sqlmodel import Field, SQLModel
+
+from app.models.base import timestamp
+
+
+class Role(StrEnum):
+    service_user = "service_user"
+    carer = "carer"
+    staff = "staff"
+    moderator = "moderator"
+    safeguarding_lead = "safeguarding_lead"
+    improvement_lead = "improvement_lead"
+    admin = "admin"
+
+
+#: Roles only an admin may grant; holding any of them puts the account on staff session rules.
+STAFF_ROLES = frozenset(
+    {Role.staff, Role.moderator, Role.safeguarding_lead, Role.improvement_lead, Role.admin}
+)
+
+
+class Identity(StrEnum):
+    """How people describe themselves ("I am a ..."); public wording, never their name."""
+
+    service_user = "service_user"
+    carer = "carer"
+    staff = "staff"
+    other = "other"
+
+
+class UnitKind(StrEnum):
+    organisation = "organisation"
+    directorate = "directorate"
+    service = "service"
+    team = "team"
+
+
+class Unit(SQLModel, table=True):
+    __tablename__ = "unit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    kind: UnitKind = Field(sa_type=String(20))
+    name: str = Field(max_length=120)
+    slug: str = Field(max_length=140, unique=True)
+    # Materialised path ("/1/4/9/") so "this unit and everything under it" is one indexed LIKE.
+    path: str = Field(max_length=400, index=True)
+    created_at: datetime = timestamp()
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True)
+    display_name: str = Field(max_length=80)
+    identity: Identity = Field(sa_type=String(20))
+    password_hash: str | None = Field(default=None, max_length=255)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    deleted_at: datetime | None = timestamp(nullable=True, default=False)
+
+
+class UserRole(SQLModel, table=True):
+    __tablename__ = "user_role"
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    role: Role = Field(sa_type=String(30), primary_key=True)
+    granted_at: datetime = timestamp()
+    granted_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class UserUnit(SQLModel, table=True):
+    __tablename__ = "user_unit"
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+
+
+class AuthSession(SQLModel, table=True):
+    """A server-side session; the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "auth_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = timestamp()
+    last_seen_at: datetime = timestamp()
+    revoked_at: datetime | None = timestamp(nullable=True, default=False)
+    user_agent: str = Field(default="", max_length=200)
+    ip_address: str = Field(default="", max_length=45)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    name: str = Field(max_length=80)
+    token_hash: str = Field(max_length=64, unique=True)
+    # The first characters, shown in lists so people can tell their tokens apart.
+    prefix: str = Field(max_length=16)
+    created_at: datetime = timestamp()
+    last_used_at: datetime | None = timestamp(nullable=True, default=False)
+    revoked_at: datetime | None = timestamp(nullable=True, default=False)
+
+
+class PasswordResetToken(SQLModel, table=True):
+    __tablename__ = "password_reset_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = timestamp()
+    expires_at: datetime = timestamp(default=False)
+    used_at: datetime | None = timestamp(nullable=True, default=False)
+
+
+class OutboxEmail(SQLModel, table=True):
+    """Every email is written here in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox_email"
+
+    id: int | None = Field(default=None, primary_key=True)
+    to_address: str = Field(max_length=320)
+    subject: str = Field(max_length=200)
+    body_text: str
+    created_at: datetime = timestamp(index=True)
+    sent_at: datetime | None = timestamp(nullable=True, default=False)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=200)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only record of security events (database triggers refuse UPDATE and DELETE).
+
+    ``details`` holds identifiers and reasons only: never passwords, tokens or submitted text.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = timestamp(index=True)
+    event: str = Field(max_length=60, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    subject_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    ip_address: str = Field(default="", max_length=45)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class RateEvent(SQLModel, table=True):
+    """One counted action (a failed sign-in, a submission) for sliding-window limits.
+
+    Kept in the database, not in process memory, so every app server sees the same counts.
+    """
+
+    __tablename__ = "rate_event"
+    __table_args__ = (Index("ix_rate_event_bucket_key_at", "bucket", "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bucket: str = Field(max_length=40)
+    key: str = Field(max_length=64)
+    at: datetime = timestamp()
+
+
+__all__ = [
+    "STAFF_ROLES",
+    "ApiToken",
+    "AuditEvent",
+    "AuthSession",
+    "Identity",
+    "OutboxEmail",
+    "PasswordResetToken",
+    "RateEvent",
+    "Role",
+    "Unit",
+    "UnitKind",
+    "User",
+    "UserRole",
+    "UserUnit",
+]

@@ -1,0 +1,60 @@
+"""Public pages: home, crisis help, policies, and health checks for load balancers."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import text
+
+from app.accounts.routes import notice_from
+from app.db import get_engine
+from app.deps import Public
+from app.migrations_state import migrations_at_head
+from app.templating import render
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(request: Request, principal: Public) -> Response:
+    return render(request, "pages/home.html", {"notice": notice_from(request)})
+
+
+@router.get("/help")
+def help_now(request: Request, principal: Public) -> Response:
+    return render(request, "pages/help.html", {})
+
+
+@router.get("/privacy")
+def privacy(request: Request, principal: Public) -> Response:
+    return render(request, "pages/privacy.html", {})
+
+
+@router.get("/accessibility")
+def accessibility(request: Request, principal: Public) -> Response:
+    return render(request, "pages/accessibility.html", {})
+
+
+@router.get("/terms")
+def terms(request: Request, principal: Public) -> Response:
+    return render(request, "pages/terms.html", {})
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz() -> Response:
+    """Liveness: the process answers. No database work, so it stays cheap."""
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/readyz", include_in_schema=False)
+def readyz() -> Response:
+    """Readiness: the database answers and its schema is at the latest migration."""
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+            at_head = migrations_at_head(conn)
+    except Exception:
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    if not at_head:
+        return JSONResponse(
+            {"status": "unavailable", "database": "migrations pending"}, status_code=503
+        )
+    return JSONResponse({"status": "ok"})

@@ -1,0 +1,138 @@
+"""Request-wide protections, as plain ASGI middleware (cheap on every request).
+
+- CSRF without tokens (the datasette approach): browsers send ``Sec-Fetch-Site`` and
+  ``Origin`` on unsafe requests; a cross-site one is refused with 403. This works for plain HTML
+  forms and for HTMX alike. Requests that carry only a Bearer token (no cookie) are exempt:
+  they cannot be forged by another site.
+- Security headers on every response, with a fresh CSP nonce per request.
+- An access log that records the route *template* (``/password-reset/{token}``), never the
+  concrete path or query string, which may hold tokens or search text.
+"""
+
+import logging
+import secrets
+import time
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import Settings
+
+access_log = logging.getLogger("fullcircle.access")
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+class SecurityMiddleware:
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.cookie_name = settings.session_cookie_name
+        self.configured_origin = _origin_of(settings.base_url)
+
+    def _allowed_origins(self, scope: Scope, headers: Headers) -> set[str]:
+        host = headers.get("host", "")
+        scheme = scope.get("scheme", "http")
+        return {self.configured_origin, f"{scheme}://{host}".lower()}
+
+    def _csrf_refusal(self, scope: Scope, headers: Headers) -> str | None:
+        if scope["method"] not in UNSAFE_METHODS:
+            return None
+        has_cookie = f"{self.cookie_name}=" in headers.get("cookie", "")
+        if headers.get("authorization", "").lower().startswith("bearer ") and not has_cookie:
+            return None
+        site = headers.get("sec-fetch-site")
+        if site is not None and site not in ("same-origin", "none"):
+            return "cross-site request refused"
+        origin = headers.get("origin")
+        if origin is not None and origin.lower() not in self._allowed_origins(scope, headers):
+            return "cross-origin request refused"
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        nonce = secrets.token_urlsafe(16)
+        scope.setdefault("state", {})["csp_nonce"] = nonce
+        signed_in = (
+            f"{self.cookie_name}=" in headers.get("cookie", "") or "authorization" in headers
+        )
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                out = MutableHeaders(scope=message)
+                for name, value in self._headers(nonce, scope["path"]):
+                    if name not in out:
+                        out[name] = value
+                if (signed_in or "set-cookie" in out) and not scope["path"].startswith("/static/"):
+                    out["Cache-Control"] = "no-store"
+            await send(message)
+
+        try:
+            refusal = self._csrf_refusal(scope, headers)
+            if refusal:
+                await self._refuse(scope, receive, send_with_headers, refusal)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        finally:
+            route = scope.get("route")
+            access_log.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                getattr(route, "path", None)
+                or ("/static/*" if scope["path"].startswith("/static/") else "(unmatched)"),
+                status_holder["status"],
+                (time.perf_counter() - started) * 1000,
+            )
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, reason: str) -> None:
+        from starlette.requests import Request
+
+        from app.errors import problem
+        from app.templating import render
+
+        response: Response
+        if scope["path"].startswith("/api/"):
+            response = problem(403, "Forbidden", reason)
+        else:
+            response = render(
+                Request(scope),
+                "errors/error.html",
+                {
+                    "status": 403,
+                    "title": "This request was refused",
+                    "detail": "The form was sent from another website, so it was not accepted. "
+                    "Go back to the page on this site and try again.",
+                },
+                status_code=403,
+            )
+        await response(scope, receive, send)
+
+    def _headers(self, nonce: str, path: str) -> Iterable[tuple[str, str]]:
+        csp = (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+        )
+        yield "Content-Security-Policy", csp
+        yield "X-Content-Type-Options", "nosniff"
+        yield "X-Frame-Options", "DENY"
+        yield "Referrer-Policy", "same-origin"
+        yield "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        yield "Cross-Origin-Opener-Policy", "same-origin"
+        if self.settings.is_production:
+            yield "Strict-Transport-Security", "max-age=63072000; includeSubDomains"

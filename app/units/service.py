@@ -1,0 +1,160 @@
+"""Units: organisation > directorate > service > team/ward, a tree managed by admins."""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.core import audit
+from app.errors import Conflict, InvalidInput, NotFound
+from app.i18n import _
+from app.models import Unit, UnitKind, UserUnit
+
+#: What may sit directly under each kind of unit.
+CHILD_KINDS: dict[UnitKind, tuple[UnitKind, ...]] = {
+    UnitKind.organisation: (UnitKind.directorate, UnitKind.service, UnitKind.team),
+    UnitKind.directorate: (UnitKind.service, UnitKind.team),
+    UnitKind.service: (UnitKind.team,),
+    UnitKind.team: (),
+}
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    unit: Unit
+    depth: int
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:100] or "unit"
+
+
+def root(db: Session) -> Unit:
+    unit = db.scalars(
+        select(Unit).where(col(Unit.parent_id).is_(None)).order_by(col(Unit.id))
+    ).first()
+    if unit is None:
+        raise NotFound(_("The organisation has not been set up. Run: fullcircle migrate"))
+    return unit
+
+
+def all_units(db: Session) -> Sequence[Unit]:
+    return db.scalars(select(Unit).order_by(col(Unit.path))).all()
+
+
+def tree(db: Session) -> list[TreeRow]:
+    """Depth-first order with names sorted among siblings."""
+    units = list(all_units(db))
+    children: dict[int | None, list[Unit]] = {}
+    for u in units:
+        children.setdefault(u.parent_id, []).append(u)
+    for siblings in children.values():
+        siblings.sort(key=lambda u: u.name.lower())
+    rows: list[TreeRow] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for u in children.get(parent, []):
+            rows.append(TreeRow(u, depth))
+            walk(u.id, depth + 1)
+
+    walk(None, 0)
+    return rows
+
+
+def descendant_ids_query(unit: Unit) -> Any:
+    """A subquery of this unit's id and every unit beneath it (one indexed prefix match)."""
+    return select(Unit.id).where(col(Unit.path).startswith(unit.path))
+
+
+def _unique_slug(db: Session, name: str) -> str:
+    base = slugify(name)
+    slug, n = base, 2
+    while db.scalars(select(Unit.id).where(Unit.slug == slug)).first() is not None:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def create(db: Session, *, name: str, kind: UnitKind, parent_id: int, actor_id: int | None) -> Unit:
+    name = name.strip()
+    errors = []
+    if not name:
+        errors.append({"field": "name", "msg": _("Enter a name for the unit")})
+    elif len(name) > 120:
+        errors.append({"field": "name", "msg": _("Name must be 120 characters or fewer")})
+    parent = db.get(Unit, parent_id)
+    if parent is None:
+        errors.append({"field": "parent_id", "msg": _("Select where this unit belongs")})
+    elif kind not in CHILD_KINDS[parent.kind]:
+        errors.append(
+            {
+                "field": "kind",
+                "msg": _("A %(kind)s cannot sit under a %(parent)s")
+                % {"kind": kind.value, "parent": parent.kind.value},
+            }
+        )
+    if errors:
+        raise InvalidInput(errors=errors)
+    assert parent is not None
+    unit = Unit(name=name, kind=kind, parent_id=parent.id, slug=_unique_slug(db, name), path="")
+    db.add(unit)
+    db.flush()
+    unit.path = f"{parent.path}{unit.id}/"
+    audit.record(db, "unit.created", actor_id=actor_id, unit_id=unit.id)
+    return unit
+
+
+def rename(db: Session, *, unit_id: int, name: str, actor_id: int | None) -> Unit:
+    unit = db.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound()
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise InvalidInput(
+            errors=[{"field": "name", "msg": _("Enter a name of 120 characters or fewer")}]
+        )
+    unit.name = name
+    audit.record(db, "unit.renamed", actor_id=actor_id, unit_id=unit.id)
+    return unit
+
+
+def move(db: Session, *, unit_id: int, parent_id: int, actor_id: int | None) -> Unit:
+    unit, parent = db.get(Unit, unit_id), db.get(Unit, parent_id)
+    if unit is None or parent is None:
+        raise NotFound()
+    if parent.path.startswith(unit.path):
+        raise Conflict(_("A unit cannot be moved under itself"))
+    if unit.kind not in CHILD_KINDS[parent.kind]:
+        raise Conflict(
+            _("A %(kind)s cannot sit under a %(parent)s")
+            % {"kind": unit.kind.value, "parent": parent.kind.value}
+        )
+    old_prefix, new_prefix = unit.path, f"{parent.path}{unit.id}/"
+    # Rewrite the path of the unit and every descendant.
+    for row in db.scalars(select(Unit).where(col(Unit.path).startswith(old_prefix))):
+        row.path = new_prefix + row.path[len(old_prefix) :]
+    unit.parent_id = parent.id
+    audit.record(db, "unit.moved", actor_id=actor_id, unit_id=unit.id, parent_id=parent.id)
+    return unit
+
+
+def set_memberships(db: Session, *, user_id: int, unit_ids: set[int], actor_id: int | None) -> None:
+    current = set(db.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user_id)))
+    valid = (
+        set(db.scalars(select(Unit.id).where(col(Unit.id).in_(unit_ids)))) if unit_ids else set()
+    )
+    for uid in current - valid:
+        db.execute(
+            UserUnit.__table__.delete().where(  # type: ignore[attr-defined]
+                (col(UserUnit.user_id) == user_id) & (col(UserUnit.unit_id) == uid)
+            )
+        )
+    for uid in valid - current:
+        db.add(UserUnit(user_id=user_id, unit_id=uid))
+    if valid != current:
+        audit.record(db, "units.membership_changed", actor_id=actor_id, subject_user_id=user_id)
+
+
+def memberships(db: Session, *, user_id: int) -> set[int]:
+    return set(db.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user_id)))
