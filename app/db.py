@@ -60,8 +60,21 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
-@cache
+_override: Engine | None = None
+
+
+def use_engine(engine: Engine | None) -> None:
+    """Point the app at another engine (tests give each test its own database)."""
+    global _override
+    _override = engine
+
+
 def get_engine() -> Engine:
+    return _override or _default_engine()
+
+
+@cache
+def _default_engine() -> Engine:
     settings = get_settings()
     return make_engine(
         settings.database_url,

@@ -1,0 +1,44 @@
+# Two commands do all set-up: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DATABASE_URL ?= sqlite:///./fullcircle.db
+
+.PHONY: run test lint typecheck pytest install messages bench bench-full clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/fullcircle migrate
+	$(BIN)/fullcircle seed-demo
+	@echo "Serving on http://127.0.0.1:8000 (press Ctrl+C to stop)"
+	$(BIN)/fullcircle serve --host 127.0.0.1 --port 8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadfile -q
+
+test: lint typecheck pytest
+
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -o app/locale/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -l en --no-fuzzy-matching
+	$(BIN)/pybabel compile -d app/locale
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

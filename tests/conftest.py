@@ -1,0 +1,88 @@
+"""Test fixtures: a real database per test (SQLite by default, PostgreSQL with
+TEST_DATABASE_URL), migrated by Alembic once per run, and a client for the real app."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+os.environ["FULLCIRCLE_ENV"] = "test"
+os.environ.setdefault("DATABASE_URL", TEST_DATABASE_URL or "sqlite:///./test-unused.db")
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Engine, text  # noqa: E402
+from sqlmodel import Session, SQLModel  # noqa: E402
+
+from app import db as app_db  # noqa: E402
+from app.main import create_app  # noqa: E402
+from app.migrations_state import upgrade  # noqa: E402
+
+IS_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Run every migration once; SQLite tests copy the resulting file, PostgreSQL truncates."""
+    if IS_POSTGRES:
+        engine = app_db.make_engine(TEST_DATABASE_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+def _truncate_postgres(engine: Engine) -> None:
+    tables = [t.name for t in SQLModel.metadata.sorted_tables]
+    with engine.begin() as conn:
+        root = (
+            conn.execute(
+                text("SELECT id, kind, name, slug, path, created_at FROM unit WHERE id = 1")
+            )
+            .mappings()
+            .first()
+        )
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        if root:
+            conn.execute(
+                text(
+                    "INSERT INTO unit (id, kind, name, slug, path, created_at) "
+                    "VALUES (:id, :kind, :name, :slug, :path, :created_at)"
+                ),
+                dict(root),
+            )
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('unit', 'id'), 1)"))
+
+
+@pytest.fixture
+def engine(migrated_template: str, tmp_path: Path) -> Iterator[Engine]:
+    if IS_POSTGRES:
+        engine = app_db.make_engine(TEST_DATABASE_URL, pool_size=25, max_overflow=10)
+        _truncate_postgres(engine)
+    else:
+        path = tmp_path / "test.db"
+        shutil.copyfile(migrated_template, path)
+        engine = app_db.make_engine(f"sqlite:///{path}")
+    app_db.use_engine(engine)
+    yield engine
+    app_db.use_engine(None)
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    with app_db.open_session(write=True, engine=engine) as session:
+        yield session
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    with TestClient(create_app(), base_url="http://testserver") as c:
+        yield c
