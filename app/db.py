@@ -53,11 +53,11 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # Writers take the write lock up front, so two read-then-write transactions never
-        # deadlock on the lock upgrade; readers stay concurrent under WAL.
+        # deadlock on the lock upgrade. Reads run without an explicit transaction: each
+        # statement sees the latest committed data (like PostgreSQL's READ COMMITTED) and no
+        # reader ever holds a snapshot open that a writer must wait behind.
         if conn.get_execution_options().get(WRITE_OPTION):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
 
 
 _override: Engine | None = None

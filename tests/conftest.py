@@ -78,7 +78,9 @@ def engine(migrated_template: str, tmp_path: Path) -> Iterator[Engine]:
 
 @pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
-    with app_db.open_session(write=True, engine=engine) as session:
+    # A read session: on SQLite each statement sees what the app has committed (so tests can
+    # check the app's writes without ending a snapshot); factories' writes commit as they go.
+    with app_db.open_session(write=False, engine=engine) as session:
         yield session
 
 

@@ -139,11 +139,22 @@ async def register(request: Request, db: DbSession, principal: Public) -> Respon
         db.commit()
     except InvalidInput as exc:
         db.rollback()
-        values.pop("password", None)
+        errors = exc.errors
+        password = values.pop("password", "")
+        if password and not any(e["field"] == "password" for e in errors):
+            # Say everything that needs fixing at once, not one field per attempt.
+            errors += [
+                {"field": "password", "msg": m}
+                for m in accounts.password_problems(
+                    password,
+                    email=values.get("email", ""),
+                    display_name=values.get("display_name", ""),
+                )
+            ]
         return render(
             request,
             "accounts/register.html",
-            {"values": values, "errors": exc.errors, "identities": IDENTITY_CHOICES},
+            {"values": values, "errors": errors, "identities": IDENTITY_CHOICES},
             status_code=422,
         )
     response = RedirectResponse("/account?notice=registered", status_code=303)
