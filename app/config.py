@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = 30
     login_ip_window_minutes: int = 60
 
+    ideas_per_user_per_day: int = 10
+    comments_per_user_per_hour: int = 30
+    votes_per_user_per_minute: int = 60
+    anonymous_ideas_per_ip_per_hour: int = 5
+    #: Seconds a person takes at least to fill in the idea form; faster is treated as a bot.
+    idea_form_min_seconds: int = 3
+    response_target_working_days: int = 10
+
     @model_validator(mode="before")
     @classmethod
     def _split_lists(cls, data: dict[str, object]) -> dict[str, object]:

@@ -26,7 +26,10 @@ FTS_TABLE_PREFIXES = ("idea_fts",)
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
+    """Leave the full-text machinery to the migrations that create it by hand."""
     if type_ == "table" and name and name.startswith(FTS_TABLE_PREFIXES):
+        return False
+    if type_ == "column" and name == "search_vector":  # PostgreSQL generated tsvector
         return False
     return not (type_ == "index" and name and name.startswith("ix_idea_search"))
 

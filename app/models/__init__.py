@@ -17,8 +17,34 @@ from app.models.accounts import (
     UserUnit,
 )
 from app.models.base import utcnow
+from app.models.ideas import (
+    Category,
+    Comment,
+    EmailSubscription,
+    Follow,
+    Idea,
+    IdeaEvent,
+    IdeaStatus,
+    Notification,
+    Report,
+    ReportReason,
+    Visibility,
+    Vote,
+)
 
 __all__ = [
+    "Category",
+    "Comment",
+    "EmailSubscription",
+    "Follow",
+    "Idea",
+    "IdeaEvent",
+    "IdeaStatus",
+    "Notification",
+    "Report",
+    "ReportReason",
+    "Visibility",
+    "Vote",
     "STAFF_ROLES",
     "ApiToken",
     "AuditEvent",

@@ -1,0 +1,101 @@
+"""Idea input and output shapes, for the HTML form and the JSON API."""
+
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, Field, field_validator
+
+from app.models import IdeaStatus, Identity
+
+TITLE_MAX = 120
+DESCRIPTION_MAX = 5000
+BENEFIT_MAX = 2000
+
+
+def _clean_text(value: object) -> object:
+    """Plain text: trim, unify line endings, drop control characters (line breaks are kept)."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = "".join(ch for ch in value if ch in "\n\t" or ch.isprintable())
+    return value.strip()
+
+
+class IdeaInput(BaseModel):
+    """What a person writes. Shared by the form and the API."""
+
+    MISSING: ClassVar[dict[str, str]] = {
+        "title": "Enter a short title for your idea",
+        "description": "Describe your idea",
+        "unit_id": "Select where this is about",
+        "category": "Select what your idea is about",
+        "submitted_as": "Select who you are",
+    }
+
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    description: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
+    benefit: str | None = Field(default=None, max_length=BENEFIT_MAX)
+    unit_id: int | None = None
+    category: str = "other"
+    submitted_as: Identity | None = None
+
+    _clean = field_validator("title", "description", "benefit", mode="before")(_clean_text)
+
+    @field_validator("title")
+    @classmethod
+    def _one_line_title(cls, v: str) -> str:
+        return " ".join(v.split())
+
+    @field_validator("benefit")
+    @classmethod
+    def _empty_benefit(cls, v: str | None) -> str | None:
+        return v or None
+
+
+class IdeaCreate(BaseModel):
+    """POST /api/v1/ideas. ``unit`` is a unit id or slug; it defaults to the organisation."""
+
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    description: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
+    unit: int | str | None = None
+    category: str | None = None
+    submitted_as: Identity | None = None
+    benefit: str | None = Field(default=None, max_length=BENEFIT_MAX)
+
+
+class IdeaPublic(BaseModel):
+    id: int
+    title: str
+    description: str
+    status: IdeaStatus
+    unit: str
+    category: str
+    submitted_as: Identity
+    vote_count: int
+    comment_count: int
+    voted_by_me: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class IdeaList(BaseModel):
+    items: list[IdeaPublic]
+    next_cursor: str | None
+
+
+class CommentCreate(BaseModel):
+    body: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
+    parent_id: int | None = None
+
+    _clean = field_validator("body", mode="before")(_clean_text)
+
+
+class CommentPublic(BaseModel):
+    id: int
+    idea_id: int
+    parent_id: int | None
+    body: str
+    author_role: str
+    created_at: datetime
+    edited_at: datetime | None
+    removed: bool
