@@ -12,8 +12,11 @@ from app.admin.routes import router as admin_router
 from app.api.routes import router as api_router
 from app.assets import STATIC_DIR
 from app.config import get_settings
+from app.ideas.api import router as ideas_api_router
+from app.ideas.routes import router as ideas_router
 from app.pages.routes import router as pages_router
 from app.security.middleware import SecurityMiddleware
+from app.units.routes import router as units_router
 
 #: Routes not behind an access dependency, each with the reason (see the route inventory test).
 UNGUARDED_PATHS = {
@@ -42,7 +45,15 @@ def create_app() -> FastAPI:
     )
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (pages_router, accounts_router, admin_router, api_router):
+    for router in (
+        pages_router,
+        ideas_router,
+        units_router,
+        accounts_router,
+        admin_router,
+        api_router,
+        ideas_api_router,
+    ):
         app.include_router(router)
     app.add_middleware(GZipMiddleware, minimum_size=800)
     app.add_middleware(SecurityMiddleware, settings=settings)

@@ -1,0 +1,5 @@
+"""Unit pages: printable posters for wards and clinics."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
