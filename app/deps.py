@@ -28,6 +28,9 @@ def get_db(request: Request) -> Iterator[Session]:
         try:
             yield db
         except Exception:
+            # Detach what was loaded first: a rollback expires it, and the error page that
+            # follows (after this session is closed) still shows who is signed in.
+            db.expunge_all()
             db.rollback()
             raise
 

@@ -184,13 +184,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return _page(request, 422, _("Something in the request was missing or not valid."), {})
 
 
-async def _unhandled(request: Request, exc: Exception) -> Response:
-    log.error(
-        "unhandled %s on %s %s",
-        type(exc).__name__,
-        request.method,
-        getattr(request.scope.get("route"), "path", "?"),
-    )
+def server_error_response(request: Request) -> Response:
+    """The 500 answer (SecurityMiddleware sends it, so it carries the security headers)."""
     if wants_json(request):
         return problem(500, "Internal error", "Sorry, there is a problem with the service.")
     return _page(request, 500, _("Try again later."), {})
@@ -200,4 +195,3 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(Exception, _unhandled)

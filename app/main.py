@@ -32,6 +32,8 @@ def configure_logging() -> None:
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # Alembic announces its dialect on every readiness check; that is noise.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 
 def create_app() -> FastAPI:

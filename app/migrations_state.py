@@ -1,5 +1,6 @@
 """Running Alembic migrations from code (the CLI, tests) and checking the database is at head."""
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -24,7 +25,11 @@ def upgrade(url: str | None = None) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+@cache
+def _heads() -> frozenset[str]:
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
 def migrations_at_head(conn: Connection) -> bool:
-    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     current = set(MigrationContext.configure(conn).get_current_heads())
-    return current == heads
+    return current == _heads()

@@ -6,7 +6,7 @@ macros expect (they read ``params.a.b`` freely).
 """
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,25 @@ def _datetime(value: datetime | None) -> str:
         if value
         else ""
     )
+
+
+def _ago(value: datetime | None) -> str:
+    """'3 days ago' in plain English (the exact date is in the <time> element)."""
+    if value is None:
+        return ""
+    seconds = max(0, int((datetime.now(UTC) - value).total_seconds()))
+    for unit_seconds, singular, plural in (
+        (365 * 86400, "%(num)d year ago", "%(num)d years ago"),
+        (30 * 86400, "%(num)d month ago", "%(num)d months ago"),
+        (7 * 86400, "%(num)d week ago", "%(num)d weeks ago"),
+        (86400, "%(num)d day ago", "%(num)d days ago"),
+        (3600, "%(num)d hour ago", "%(num)d hours ago"),
+        (60, "%(num)d minute ago", "%(num)d minutes ago"),
+    ):
+        if seconds >= unit_seconds:
+            n = seconds // unit_seconds
+            return i18n.ngettext(singular, plural, n) % {"num": n}
+    return i18n._("just now")
 
 
 def _error_link(error: Mapping[str, Any]) -> dict[str, str]:
@@ -62,6 +81,7 @@ def environment() -> Environment:
     env.install_gettext_translations(i18n.translations(), newstyle=True)  # type: ignore[attr-defined]
     env.filters["date"] = _date
     env.filters["datetime"] = _datetime
+    env.filters["ago"] = _ago
     env.filters["error_link"] = _error_link
     env.globals["error_for"] = _error_for
     settings = get_settings()

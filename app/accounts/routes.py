@@ -17,20 +17,11 @@ from app.errors import InvalidInput, NotFound, RateLimited
 from app.forms import read_form, validate
 from app.i18n import _
 from app.models import Identity
+from app.notices import notice_from
 from app.templating import render
 
 router = APIRouter()
 
-NOTICES = {
-    "signed-out": "You have signed out",
-    "password-changed": "Your password has been changed. Other devices have been signed out.",
-    "password-reset": "Your password has been reset. Sign in with your new password.",
-    "profile-saved": "Your details have been saved",
-    "sessions-ended": "You have been signed out everywhere else",
-    "token-revoked": "The API token has been revoked",
-    "deleted": "Your account has been deleted. What you contributed stays, without your name.",
-    "registered": "Your account has been created",
-}
 
 IDENTITY_CHOICES = [
     (Identity.service_user, "Someone who uses mental health services"),
@@ -38,11 +29,6 @@ IDENTITY_CHOICES = [
     (Identity.staff, "Staff"),
     (Identity.other, "Other"),
 ]
-
-
-def notice_from(request: Request) -> str | None:
-    code = request.query_params.get("notice")
-    return _(NOTICES[code]) if code in NOTICES else None
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

@@ -6,12 +6,12 @@ from sqlmodel import Session, col, select
 
 from app.accounts import repository as accounts_repo
 from app.accounts import service as accounts
-from app.accounts.routes import notice_from
 from app.config import get_settings
 from app.deps import AdminOnly, DbSession
 from app.errors import InvalidInput, NotFound
 from app.forms import read_form
 from app.models import AuditEvent, OutboxEmail, Role, UnitKind, User
+from app.notices import notice_from
 from app.templating import render
 from app.units import service as units
 

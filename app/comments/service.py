@@ -114,4 +114,4 @@ def delete(db: Session, *, comment_id: int, principal: Principal) -> Comment:
 
 
 def is_public(comment: Comment) -> bool:
-    return comment.visibility is Visibility.published
+    return comment.visibility == Visibility.published

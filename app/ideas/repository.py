@@ -247,3 +247,26 @@ def authors(db: Session, ids: set[int]) -> dict[int, User]:
 
 def latest_event_at(db: Session, idea_id: int) -> datetime | None:
     return db.scalar(select(func.max(IdeaEvent.at)).where(col(IdeaEvent.idea_id) == idea_id))
+
+
+@dataclass(frozen=True)
+class SimilarIdea:
+    idea: Idea
+    unit_name: str
+    score: float
+
+
+def similar(db: Session, text: str, *, limit: int) -> list[SimilarIdea]:
+    """Published ideas most like ``text`` (any word counts; better matches first)."""
+    ranked = search.ranked_ids(db, text, limit=limit * 4, any_word=True)
+    if not ranked:
+        return []
+    scores = dict(ranked)
+    rows = db.execute(
+        select(Idea, col(Unit.name))
+        .join(Unit, col(Unit.id) == col(Idea.unit_id))
+        .where(col(Idea.id).in_(list(scores)), col(Idea.visibility) == Visibility.published)
+    ).all()
+    found = [SimilarIdea(idea=r[0], unit_name=r[1], score=scores[r[0].id]) for r in rows]
+    found.sort(key=lambda s: (-s.score, -(s.idea.id or 0)))
+    return found[:limit]

@@ -1,7 +1,7 @@
 """Idea input and output shapes, for the HTML form and the JSON API."""
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -10,6 +10,9 @@ from app.models import IdeaStatus, Identity
 TITLE_MAX = 120
 DESCRIPTION_MAX = 5000
 BENEFIT_MAX = 2000
+#: The largest id a row can have (PostgreSQL ``integer``); bigger numbers are invalid input.
+ID_MAX = 2**31 - 1
+SLUG_PATTERN = r"^[a-z0-9-]+$"
 
 
 def _clean_text(value: object) -> object:
@@ -57,10 +60,16 @@ class IdeaCreate(BaseModel):
 
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     description: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
-    unit: int | str | None = None
-    category: str | None = None
+    unit: (
+        Annotated[int, Field(ge=1, le=ID_MAX)]
+        | Annotated[str, Field(max_length=100, pattern=SLUG_PATTERN)]
+        | None
+    ) = None
+    category: str | None = Field(default=None, max_length=60, pattern=SLUG_PATTERN)
     submitted_as: Identity | None = None
     benefit: str | None = Field(default=None, max_length=BENEFIT_MAX)
+
+    _clean = field_validator("title", "description", "benefit", mode="before")(_clean_text)
 
 
 class IdeaPublic(BaseModel):
@@ -85,7 +94,7 @@ class IdeaList(BaseModel):
 
 class CommentCreate(BaseModel):
     body: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
-    parent_id: int | None = None
+    parent_id: int | None = Field(default=None, ge=1, le=ID_MAX)
 
     _clean = field_validator("body", mode="before")(_clean_text)
 

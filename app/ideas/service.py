@@ -226,7 +226,7 @@ def visible_idea(db: Session, *, idea_id: int, viewer: Principal | None) -> Idea
     idea = db.get(Idea, idea_id)
     if idea is None:
         raise NotFound()
-    if idea.visibility is not Visibility.published and not (
+    if idea.visibility != Visibility.published and not (
         viewer and (viewer.is_staff or viewer.user.id == idea.author_id)
     ):
         raise NotFound()
@@ -253,7 +253,7 @@ def change_status(
         raise InvalidInput(
             errors=[{"field": "note", "msg": _("Give a public reason why this is not going ahead")}]
         )
-    if to is IdeaStatus.duplicate:
+    if to == IdeaStatus.duplicate:
         if merged_into is None or merged_into.id == idea.id:
             raise InvalidInput(
                 errors=[{"field": "merged_into", "msg": _("Choose the idea this one duplicates")}]

@@ -12,6 +12,7 @@
 import logging
 import secrets
 import time
+import traceback
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings
 
 access_log = logging.getLogger("fullcircle.access")
+error_log = logging.getLogger("fullcircle.errors")
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -73,6 +75,7 @@ class SecurityMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
+                status_holder["started"] = 1
                 out = MutableHeaders(scope=message)
                 for name, value in self._headers(nonce, scope["path"]):
                     if name not in out:
@@ -87,6 +90,24 @@ class SecurityMiddleware:
                 await self._refuse(scope, receive, send_with_headers, refusal)
             else:
                 await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            # Answer here, inside the middleware, so the 500 page carries the same headers as
+            # every other page. The log gets the exception type and where it happened, never
+            # its message (which could quote submitted text).
+            error_log.error(
+                "unhandled %s on %s %s\n%s",
+                type(exc).__name__,
+                scope["method"],
+                getattr(scope.get("route"), "path", "?"),
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
+            if status_holder.get("started"):
+                raise
+            from starlette.requests import Request
+
+            from app.errors import server_error_response
+
+            await server_error_response(Request(scope))(scope, receive, send_with_headers)
         finally:
             route = scope.get("route")
             access_log.info(
