@@ -20,6 +20,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/fullcircle migrate
 	$(BIN)/fullcircle seed-demo
+	@echo ""
+	@echo "Demo sign-in: admin@example.org (also moderator@, improvement@, safeguarding@,"
+	@echo "staff@, serviceuser@ and carer@example.org), password: purple kite harbour lantern"
 	@echo "Serving on http://127.0.0.1:8000 (press Ctrl+C to stop)"
 	$(BIN)/fullcircle serve --host 127.0.0.1 --port 8000
 
