@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app import i18n
+from app.accounts import devices
 from app.assets import static_url
 from app.config import get_settings
 
@@ -82,6 +83,7 @@ def environment() -> Environment:
     env.filters["date"] = _date
     env.filters["datetime"] = _datetime
     env.filters["ago"] = _ago
+    env.filters["device"] = devices.describe
     env.filters["error_link"] = _error_link
     env.globals["error_for"] = _error_for
     settings = get_settings()
