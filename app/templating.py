@@ -90,6 +90,7 @@ def environment() -> Environment:
     env.globals.update(
         site_name=settings.site_name,
         organisation_name=settings.organisation_name,
+        base_url=settings.base_url.rstrip("/"),
         static_url=static_url,
         asset_path="/static/nhsuk/assets",
     )

@@ -1,5 +1,93 @@
-"""Unit pages: printable posters for wards and clinics."""
+"""Unit pages: printable posters for wards and clinics.
 
-from fastapi import APIRouter
+Each unit has an A4 poster with a QR code that opens the idea form with that unit already
+chosen (``/ideas/new?unit=<slug>``). The QR code is SVG made here by ``segno`` and placed
+inline in the page (the CSP allows inline SVG; it allows no inline styles or scripts).
+"""
 
-router = APIRouter()
+import re
+from urllib.parse import quote
+
+import segno
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup, escape
+from sqlmodel import Session, select
+
+from app.config import get_settings
+from app.deps import DbSession, Public
+from app.errors import NotFound
+from app.i18n import _
+from app.models import Unit
+from app.templating import render
+from app.units import service as units
+
+router = APIRouter(prefix="/units")
+
+#: Error correction level M (15%) survives a scuffed or creased poster and keeps the code small.
+QR_ERROR = "m"
+
+
+def idea_url(slug: str) -> str:
+    """The absolute address a poster's QR code opens: the idea form, with this unit chosen."""
+    base = get_settings().base_url.rstrip("/")
+    return f"{base}/ideas/new?unit={quote(slug, safe='')}"
+
+
+def display_url(url: str) -> str:
+    """The address as people type it: ``https://`` is implied, so it is left off."""
+    return url.removeprefix("https://")
+
+
+def breakable(text: str) -> Markup:
+    """``text`` escaped, with line-break opportunities after each ``/`` and before ``?``."""
+    return Markup("<wbr>").join(escape(part) for part in re.split(r"(?<=/)|(?=\?)", text) if part)
+
+
+def qr_svg(url: str) -> Markup:
+    """Inline SVG of a QR code for ``url``, sized by CSS (no width or height of its own).
+
+    Safe to mark as Markup: segno writes the markup itself, and the only text in it (the
+    title and label) is escaped here. Nothing a user typed, such as a unit's name, goes in.
+    """
+    label = _("QR code linking to %(url)s") % {"url": url}
+    svg = segno.make(url, error=QR_ERROR).svg_inline(
+        scale=1,
+        dark="#000",
+        light="#fff",
+        omitsize=True,
+        title=label,
+        svgclass="fc-poster__qr-code",
+        lineclass=None,
+    )
+    assert svg.startswith("<svg ")
+    attrs = f'<svg role="img" aria-label="{escape(label)}" focusable="false" '
+    return Markup(attrs + svg.removeprefix("<svg "))
+
+
+def _unit_by_slug(db: Session, slug: str) -> Unit:
+    unit = db.scalars(select(Unit).where(Unit.slug == slug)).first()
+    if unit is None:
+        raise NotFound()
+    return unit
+
+
+@router.get("")
+def unit_list(request: Request, db: DbSession, principal: Public) -> Response:
+    return render(request, "units/index.html", {"tree": units.tree(db)})
+
+
+@router.get("/{slug}/poster")
+def poster(request: Request, slug: str, db: DbSession, principal: Public) -> Response:
+    unit = _unit_by_slug(db, slug)
+    url = idea_url(unit.slug)
+    return render(
+        request,
+        "units/poster.html",
+        {
+            "unit": unit,
+            "qr_svg": qr_svg(url),
+            "idea_url": url,
+            "display_url": breakable(display_url(url)),
+        },
+    )

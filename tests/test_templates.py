@@ -1,0 +1,476 @@
+"""Templates: every (template, block) pair renders with hostile text and no undefined name in
+our own templates; user text is escaped on real pages; and no page or stylesheet refers to
+another site (no third party learns who reads what)."""
+
+import re
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from jinja2 import ChainableUndefined, Environment, nodes
+from jinja2_fragments import render_block
+from markupsafe import Markup
+from sqlmodel import Session
+
+from app.accounts import service as accounts
+from app.assets import STATIC_DIR
+from app.config import get_settings
+from app.models import Role
+from app.templating import TEMPLATE_DIR, environment
+from tests.factories import create_unit, create_user, sign_in
+from tests.security.helpers import ATTR_XSS, SCRIPT_XSS, get_pages
+
+# --- (a) every template and block, with hostile text ------------------------------------------
+
+
+class RecordingUndefined(ChainableUndefined):
+    """ChainableUndefined (what the NHS macros need) that remembers every undefined name
+    looked up by one of *our* templates; the NHS macros' own lookups are theirs to make."""
+
+    seen: ClassVar[list[str]] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self._undefined_name == "caller":
+            return  # Jinja's placeholder when a macro is called without {% call %}
+        template = _innermost_template()
+        if template is not None and template.is_relative_to(TEMPLATE_DIR):
+            where = template.relative_to(TEMPLATE_DIR)
+            RecordingUndefined.seen.append(f"{where}: {self._undefined_message}")
+
+
+def _innermost_template() -> Path | None:
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.endswith((".html", ".jinja")):
+            return Path(filename).resolve()
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+@pytest.fixture(scope="module")
+def strict_env() -> Environment:
+    # The app's environment in every respect but the undefined class (and its own cache, so
+    # templates compiled for the app's environment are not reused).
+    return environment().overlay(undefined=RecordingUndefined, cache_size=100)
+
+
+@pytest.fixture(autouse=True)
+def _forget_undefined() -> Iterator[None]:
+    RecordingUndefined.seen.clear()
+    yield
+    RecordingUndefined.seen.clear()
+
+
+def hostile(label: str) -> str:
+    return f"{SCRIPT_XSS}{ATTR_XSS}{label}"
+
+
+NOW = datetime(2026, 11, 26, 14, 10, tzinfo=UTC)
+PERSON = SimpleNamespace(
+    id=7,
+    email=hostile("email"),
+    display_name=hostile("name"),
+    identity="carer",
+    created_at=NOW,
+)
+UNIT = SimpleNamespace(id=3, name=hostile("unit"), kind="team", slug=hostile("slug"))
+IDEA = SimpleNamespace(
+    id=9,
+    title=hostile("idea title"),
+    description=hostile("idea description"),
+    benefit=hostile("idea benefit"),
+    status="accepted",
+    submitted_as="carer",
+    helped_by_id=3,
+    visibility="published",
+    created_at=NOW,
+    vote_count=2,
+    comment_count=1,
+)
+COMMENT = SimpleNamespace(
+    id=5,
+    idea_id=9,
+    author_id=PERSON.id,
+    author_is_staff=False,
+    author_identity="carer",
+    body=hostile("comment"),
+    created_at=NOW,
+    edited_at=NOW,
+    deleted_at=None,
+)
+REPLY = SimpleNamespace(**(vars(COMMENT) | {"id": 6, "author_id": 8, "author_is_staff": True}))
+# Fits both the audit log's rows and an idea's timeline.
+EVENT = SimpleNamespace(
+    at=NOW,
+    event=hostile("event"),
+    actor_id=1,
+    subject_user_id=2,
+    kind="status",
+    actor_role=hostile("actor role"),
+    to_status="accepted",
+    note=hostile("note"),
+)
+ERRORS = [
+    {"field": "email", "msg": hostile("message")},
+    {"field": ATTR_XSS, "msg": hostile("other message")},
+]
+VALUES = {
+    "email": hostile("typed email"),
+    "display_name": hostile("typed name"),
+    "identity": "carer",
+    "name": hostile("typed unit"),
+    "kind": "team",
+    "parent_id": "",
+    "title": hostile("typed title"),
+    "description": hostile("typed description"),
+    "benefit": hostile("typed benefit"),
+    "category": "food",
+    "submitted_as": "carer",
+    "helped": "yes",
+    "consent": "yes",
+    "unit_q": hostile("typed place"),
+    "unit_id": "3",
+    "reason": "unkind",
+    "details": hostile("typed details"),
+    "body": hostile("typed comment"),
+}
+# Constants in the code: `_()` marks what it returns as safe, so labels that pass through it
+# must never be user text (hence nothing hostile in them here).
+STATUS_LABELS = {"submitted": "Submitted", "accepted": "Accepted"}
+
+BASE_CONTEXT: dict[str, Any] = {
+    # What app.templating.render always provides.
+    "request": SimpleNamespace(base_url="http://testserver/", url=SimpleNamespace(path="/")),
+    "current_user": PERSON,
+    "current_roles": frozenset({Role.admin}),
+    "csp_nonce": "nonce-for-tests",
+    "path": "/admin",
+    # What the routes provide.
+    "errors": ERRORS,
+    "values": VALUES,
+    "notice": hostile("notice"),
+    "next": "/account",
+    "resume_json": '{"display_name": "' + ATTR_XSS + '"}',
+    "resumed": True,
+    # Labels are constants in the code: `_()` marks what it returns as safe, so it must
+    # never be given user text (hence no hostile label here).
+    "identities": [("carer", "A carer, family member or friend")],
+    "user": PERSON,
+    "roles": ["service_user", hostile("role")],
+    "sessions": [
+        SimpleNamespace(id=1, user_agent=hostile("browser"), last_seen_at=NOW),
+        SimpleNamespace(id=2, user_agent="", last_seen_at=NOW),
+    ],
+    "this_session_id": 1,
+    "tokens": [SimpleNamespace(id=4, name=hostile("token"), prefix=hostile("fc"), created_at=NOW)],
+    "new_token": hostile("new token"),
+    "token": hostile("reset token"),
+    "email": hostile("reset email"),
+    "action": "/account/profile",
+    "fields": {"display_name": hostile("resumed"), hostile("field name"): "x"},
+    "events": [
+        EVENT,
+        SimpleNamespace(**(vars(EVENT) | {"kind": "submitted", "actor_id": None, "note": ""})),
+    ],
+    "outbox_visible": True,
+    "messages": [
+        SimpleNamespace(
+            subject=hostile("subject"),
+            to_address=hostile("to"),
+            created_at=NOW,
+            sent_at=None,
+            body_text=hostile("body"),
+        )
+    ],
+    "kinds": ["team", "service"],
+    "tree": [
+        SimpleNamespace(
+            unit=SimpleNamespace(id=1, name=hostile("org"), kind="organisation", slug="org"),
+            depth=0,
+        ),
+        SimpleNamespace(unit=UNIT, depth=1),
+    ],
+    "person": PERSON,
+    "person_roles": frozenset({"carer"}),
+    "role_labels": {"carer": hostile("role label"), "admin": "Admin"},
+    "member_of": {3},
+    "people": [PERSON],
+    "q": hostile("search"),
+    "status": 500,
+    "title": hostile("title"),
+    "detail": hostile("detail"),
+    # Ideas.
+    "idea": IDEA,
+    "unit": UNIT,
+    "category": SimpleNamespace(name=hostile("category"), slug="food"),
+    "categories": [SimpleNamespace(name=hostile("category"), slug=hostile("category slug"))],
+    "status_labels": STATUS_LABELS,
+    "sort_labels": {"newest": "Newest first"},
+    "reasons": [("unkind", "It is unkind")],
+    "identity_public": {"carer": hostile("a carer")},
+    "chosen": {"q": hostile("query"), "sort": "newest", "unit": "", "category": "", "status": ""},
+    "page": SimpleNamespace(
+        rows=[SimpleNamespace(idea=IDEA, unit_name=hostile("unit name"))],
+        next_cursor=hostile("cursor"),
+    ),
+    "cursor": hostile("cursor"),
+    "voted": {IDEA.id},
+    "voting_open": True,
+    "announce": True,
+    "following": True,
+    "comment_order": "newest",
+    "threads": [(COMMENT, [REPLY])],
+    "c": COMMENT,
+    "comment": COMMENT,
+    "comment_id": 5,
+    "can_edit": lambda comment: True,
+    "similar": [SimpleNamespace(idea=IDEA, unit_name=hostile("similar unit"))],
+    "limits": SimpleNamespace(title=120, description=2000, benefit=1000),
+    "can_help": True,
+    "form_token": hostile("form token"),
+    "started": hostile("started"),
+    "started_sig": hostile("signature"),
+    "just_sent": True,
+    "receipt": hostile("receipt"),
+    "response_days": 10,
+    "done": False,
+    "activity": [(EVENT, IDEA)],
+    "notifications": [(SimpleNamespace(read_at=None, kind="comment", created_at=NOW), IDEA)],
+    "mine": [IDEA],
+    # Unit posters: the QR code is SVG the app draws itself.
+    "qr_svg": Markup('<svg class="fc-qr" viewBox="0 0 1 1"></svg>'),
+    "idea_url": "http://127.0.0.1:8000/ideas/new?unit=ward",
+    "display_url": hostile("display url"),
+}
+# Names that mean different things on different pages.
+OVERRIDES: dict[str, dict[str, Any]] = {
+    "admin/users.html": {"roles": {7: frozenset({"carer"})}},
+    "ideas/me.html": {"voted": [IDEA], "following": [IDEA]},
+}
+
+
+def template_names() -> list[str]:
+    return sorted(str(p.relative_to(TEMPLATE_DIR)) for p in TEMPLATE_DIR.rglob("*.html"))
+
+
+def render_cases() -> list[tuple[str, str | None, dict[str, Any]]]:
+    """(template, block or None for the whole page, context overrides)."""
+    env = environment()
+    cases: list[tuple[str, str | None, dict[str, Any]]] = []
+    for name in template_names():
+        extra = OVERRIDES.get(name, {})
+        # Parsed, not compiled: a template that does not compile fails its own test.
+        tree = env.parse((TEMPLATE_DIR / name).read_text())
+        blocks = [b.name for b in tree.find_all(nodes.Block) if not _calls_super(b)]
+        cases.extend((name, block, extra) for block in [None, *blocks])
+    for status in (401, 403, 404, 405, 422, 429):
+        cases.append(("errors/error.html", None, {"status": status}))
+    cases.append(("accounts/sign_in.html", None, {"resumed": False, "resume_json": ""}))
+    cases.append(("pages/home.html", None, {"current_user": None, "current_roles": frozenset()}))
+    return cases
+
+
+def _calls_super(block: nodes.Block) -> bool:
+    # A block that extends its parent's ({{ super() }}) only exists inside the whole page,
+    # which is rendered as a case of its own.
+    return any(
+        isinstance(call.node, nodes.Name) and call.node.name == "super"
+        for call in block.find_all(nodes.Call)
+    )
+
+
+def case_id(case: tuple[str, str | None, dict[str, Any]]) -> str:
+    name, block, extra = case
+    return f"{name}:{block or 'page'}" + (
+        "+" + ",".join(f"{k}={v}" for k, v in extra.items())
+        if extra and name != "admin/users.html"
+        else ""
+    )
+
+
+def assert_escaped(html: str) -> None:
+    assert SCRIPT_XSS not in html
+    assert ATTR_XSS not in html
+    soup = BeautifulSoup(html, "html.parser")
+    assert not [s for s in soup.find_all("script") if "alert(1)" in s.text]
+    assert not soup.find_all(attrs={"onerror": True})
+
+
+class TestEveryTemplate:
+    def test_every_template_is_covered(self) -> None:
+        names = template_names()
+        assert "base.html" in names
+        assert len(names) >= 20
+
+    @pytest.mark.parametrize("case", render_cases(), ids=case_id)
+    def test_renders_escaped_with_no_undefined_names(
+        self, strict_env: Environment, case: tuple[str, str | None, dict[str, Any]]
+    ) -> None:
+        name, block, extra = case
+        context = BASE_CONTEXT | extra
+        if block is None:
+            html = strict_env.get_template(name).render(context)
+        else:
+            html = render_block(strict_env, name, block, context)
+        assert RecordingUndefined.seen == []
+        assert_escaped(html)
+
+    def test_the_recorder_catches_an_undefined_name(self, strict_env: Environment) -> None:
+        strict_env.from_string("{{ no_such_name.at_all }}").render()
+        assert RecordingUndefined.seen == []  # from_string is not one of our template files
+        render_block(strict_env, "admin/user.html", "title", {})
+        assert "admin/user.html: 'person' is undefined" in RecordingUndefined.seen
+
+    def test_shared_macros_escape(self, strict_env: Environment) -> None:
+        macros = strict_env.get_template("_macros.html").make_module(BASE_CONTEXT)
+        assert_escaped(str(macros.error_summary(ERRORS)))
+        assert_escaped(str(macros.notice_banner(hostile("notice"))))
+        assert "alert(1)" in str(macros.notice_banner(hostile("notice")))  # shown, as text
+
+
+# --- (b) pages end to end ---------------------------------------------------------------------
+
+
+class TestPagesEscapeUserText:
+    def test_hostile_name_and_email(self, client: TestClient, db: Session) -> None:
+        person = create_user(
+            db,
+            email=f"{ATTR_XSS}@example.org",
+            display_name=f"{SCRIPT_XSS}{ATTR_XSS}"[:80],
+        )
+        admin = create_user(db, roles={Role.admin})
+        with TestClient(client.app, base_url="http://testserver") as theirs:
+            sign_in(theirs, person)
+            own_page = theirs.get("/account")
+            assert own_page.status_code == 200
+            assert "alert(1)" in own_page.text
+            assert_escaped(own_page.text)
+        sign_in(client, admin)
+        for path in ("/admin/users", f"/admin/users/{person.id}", "/admin/users?q=alert"):
+            response = client.get(path)
+            assert response.status_code == 200
+            assert "alert(1)" in response.text, path
+            assert_escaped(response.text)
+
+    def test_hostile_search_text_is_escaped(self, client: TestClient, db: Session) -> None:
+        sign_in(client, create_user(db, roles={Role.admin}))
+        response = client.get("/admin/users", params={"q": ATTR_XSS})
+        assert response.status_code == 200
+        assert_escaped(response.text)
+
+
+# --- (c) no third-party URLs ------------------------------------------------------------------
+
+URL_ATTRIBUTES = ("src", "href", "action", "formaction", "srcset", "poster", "data", "manifest")
+ALLOWED_SCHEMES = {"tel", "sms", "mailto"}
+# The test client's host, and the configured address used in links meant to be shared.
+OWN_HOSTS = {"", "testserver", urlsplit(get_settings().base_url).netloc}
+CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)")
+
+
+def urls_in(html: str) -> Iterator[str]:
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup.find_all(True):
+        for attribute in URL_ATTRIBUTES:
+            value = tag.get(attribute)
+            if value is None:
+                continue
+            if attribute == "srcset":
+                yield from (part.split()[0] for part in value.split(",") if part.strip())
+            else:
+                yield value
+        yield from CSS_URL.findall(tag.get("style", ""))
+    for style in soup.find_all("style"):
+        yield from CSS_URL.findall(style.text)
+
+
+def assert_first_party(response: httpx.Response) -> None:
+    assert response.headers["content-type"].startswith("text/html")
+    urls = list(urls_in(response.text))
+    for url in urls:
+        parts = urlsplit(url.strip())
+        where = f"{url!r} on {response.request.url}"
+        if parts.scheme in ALLOWED_SCHEMES:
+            continue
+        assert parts.scheme in ("", "http", "https"), where
+        assert parts.netloc in OWN_HOSTS, where
+
+
+PUBLIC_PAGES = [
+    "/",
+    "/help",
+    "/privacy",
+    "/accessibility",
+    "/terms",
+    "/login",
+    "/register",
+    "/password-reset",
+    "/logout",
+    "/no-such-page",
+]
+
+
+class TestNoThirdPartyUrls:
+    @pytest.mark.parametrize("path", PUBLIC_PAGES)
+    def test_public_pages(self, client: TestClient, path: str) -> None:
+        assert_first_party(client.get(path))
+
+    def test_every_page_as_an_admin(self, client: TestClient, db: Session) -> None:
+        admin = create_user(db, roles={Role.admin})
+        create_unit(db, name="Willow ward")
+        accounts.create_api_token(db, user=admin, name="dashboard")
+        db.commit()
+        client.post("/password-reset", data={"email": admin.email})
+        sign_in(client, admin)
+        responses = [
+            client.post("/account/tokens", data={"name": "another"}),
+            client.post("/account/profile", data={"display_name": "", "identity": "staff"}),
+            client.get(f"/admin/users/{admin.id}"),
+        ]
+        responses += [client.get(path) for path in get_pages(client.app)]
+        checked = 0
+        for response in responses:
+            assert response.status_code < 500, response.request.url
+            if response.headers.get("content-type", "").startswith("text/html"):
+                assert_first_party(response)
+                checked += 1
+        assert checked > 20
+
+    def test_every_page_signed_out(self, client: TestClient) -> None:
+        for path in get_pages(client.app):
+            response = client.get(path)
+            if response.headers.get("content-type", "").startswith("text/html"):
+                assert_first_party(response)
+
+    def test_the_help_page_links_are_phone_and_text_only(self, client: TestClient) -> None:
+        soup = BeautifulSoup(client.get("/help").text, "html.parser")
+        crisis = [a["href"] for a in soup.select(".fc-crisis-list a")]
+        assert crisis
+        assert all(href.startswith(("tel:", "sms:")) for href in crisis)
+
+    @pytest.mark.parametrize("stylesheet", ["nhsuk/nhsuk.min.css", "css/app.css"])
+    def test_stylesheets(self, stylesheet: str) -> None:
+        path = STATIC_DIR / stylesheet
+        css = path.read_text()
+        assert "http://" not in css
+        assert "https://" not in css
+        assert "@font-face" not in css
+        assert "@import" not in css
+        for url in CSS_URL.findall(css):
+            if url.startswith(("data:", "#")):
+                continue
+            parts = urlsplit(url)
+            assert not parts.scheme, url
+            assert not parts.netloc, url
+            # Relative references resolve to a file we ship.
+            assert (path.parent / parts.path).is_file(), url
