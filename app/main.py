@@ -4,13 +4,12 @@ import logging
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.staticfiles import StaticFiles
 
 from app import errors
 from app.accounts.routes import router as accounts_router
 from app.admin.routes import router as admin_router
 from app.api.routes import router as api_router
-from app.assets import STATIC_DIR
+from app.assets import STATIC_DIR, CachedStaticFiles
 from app.config import get_settings
 from app.ideas.api import router as ideas_api_router
 from app.ideas.routes import router as ideas_router
@@ -46,7 +45,7 @@ def create_app() -> FastAPI:
         openapi_url="/openapi.json",
     )
     errors.install(app)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     for router in (
         pages_router,
         ideas_router,
