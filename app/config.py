@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = 30
     login_ip_window_minutes: int = 60
 
+    #: Benchmarks only: add an X-SQL-Statements header counting each request's statements.
+    expose_sql_count: bool = False
+
     ideas_per_user_per_day: int = 10
     comments_per_user_per_hour: int = 30
     votes_per_user_per_minute: int = 60

@@ -7,6 +7,7 @@ using SQLAlchemy's documented pysqlite hooks: without them concurrent writers fa
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -18,8 +19,24 @@ from app.config import get_settings
 
 WRITE_OPTION = "fullcircle_write"
 
+#: Per-request SQL statement counter (a one-item list), set by SecurityMiddleware when
+#: FULLCIRCLE_EXPOSE_SQL_COUNT is on: benchmarks read it from the X-SQL-Statements header.
+statement_counter: ContextVar[list[int] | None] = ContextVar("statement_counter", default=None)
+
+
+def _count_statement(*_args: Any) -> None:
+    counter = statement_counter.get()
+    if counter is not None:
+        counter[0] += 1
+
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Engine:
+    engine = _make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    event.listen(engine, "before_cursor_execute", _count_statement)
+    return engine
+
+
+def _make_engine(url: str, *, pool_size: int, max_overflow: int) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,

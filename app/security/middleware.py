@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
+from app.db import statement_counter
 
 access_log = logging.getLogger("fullcircle.access")
 error_log = logging.getLogger("fullcircle.errors")
@@ -71,6 +72,10 @@ class SecurityMiddleware:
         )
         started = time.perf_counter()
         status_holder = {"status": 500}
+        counter: list[int] | None = None
+        if self.settings.expose_sql_count:
+            counter = [0]
+            statement_counter.set(counter)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -80,6 +85,8 @@ class SecurityMiddleware:
                 for name, value in self._headers(nonce, scope["path"]):
                     if name not in out:
                         out[name] = value
+                if counter is not None:
+                    out["X-SQL-Statements"] = str(counter[0])
                 if (signed_in or "set-cookie" in out) and not scope["path"].startswith("/static/"):
                     out["Cache-Control"] = "no-store"
             await send(message)
