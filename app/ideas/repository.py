@@ -71,7 +71,8 @@ def decode_cursor(cursor: str, sort: Sort) -> tuple[int, int] | None:
         kind, value, idea_id = json.loads(base64.urlsafe_b64decode(padded))
     except (ValueError, TypeError):
         return None
-    if kind != sort.value or not isinstance(value, int) or not isinstance(idea_id, int):
+    # Whole numbers that fit a 64-bit column: bigger ones overflow SQLite's driver.
+    if kind != sort.value or not all(type(n) is int and abs(n) < 2**63 for n in (value, idea_id)):
         return None
     return value, idea_id
 
