@@ -45,3 +45,9 @@ messages: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --sizes 1000,100000
+
+bench-full: $(STAMP)
+	$(BIN)/python bench/run.py --sizes 1000,100000,1000000

@@ -1,0 +1,534 @@
+"""Load benchmark: seed, serve with production settings, drive wrk, report.
+
+    .venv/bin/python bench/run.py                      # make bench: 1k and 100k, SQLite + PostgreSQL
+    .venv/bin/python bench/run.py --sizes 1000,100000,1000000   # make bench-full
+    .venv/bin/python bench/run.py --db sqlite --sizes 1000 --duration 5   # a quick look
+
+For each database and size it seeds ``size`` ideas with 10 votes and 1 comment each
+(``fullcircle seed-demo --ideas``), starts ``fullcircle serve --workers N`` with production
+settings, and drives wrk (Debian package) at the board, an idea page, the API list, voting
+and submitting. It also serves a bare Starlette page of the board's size under the same
+server settings (the framework floor). Results go to ``bench/results/<date>-<db>.json`` and
+a table in ``docs/performance.md``. Seeded databases are cached under ``--workdir``.
+"""
+
+import argparse
+import gzip
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+BENCH_USERS = 400
+
+#: Settings that keep the load inside per-user limits (documented in docs/performance.md):
+#: the suite tests the limits themselves; here we measure throughput.
+BENCH_ENV = {
+    "FULLCIRCLE_ENV": "production",
+    "SECRET_KEY": "benchmark-secret-key-not-for-production-0123456789",
+    "FULLCIRCLE_EXPOSE_SQL_COUNT": "1",
+    "FULLCIRCLE_VOTES_PER_USER_PER_MINUTE": "1000000",
+    "FULLCIRCLE_IDEAS_PER_USER_PER_DAY": "1000000",
+    "FULLCIRCLE_COMMENTS_PER_USER_PER_HOUR": "1000000",
+}
+
+
+@dataclass
+class Result:
+    name: str
+    path: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+    sql_statements: int | None = None
+
+
+@dataclass
+class Run:
+    db: str
+    size: int
+    workers: int
+    connections: int
+    duration_s: int
+    seed_seconds: float | None
+    results: list[Result] = field(default_factory=list)
+    peak_rss_mb_per_worker: float = 0.0
+    floor_rps: float = 0.0
+    board_html_bytes: int = 0
+    first_load_compressed_bytes: int = 0
+    board_html_compressed_bytes: int = 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run(cmd: list[str], env: dict[str, str]) -> str:
+    out = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{out.stdout}\n{out.stderr}")
+    return out.stdout
+
+
+def base_env(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FULLCIRCLE_")}
+    env.update(BENCH_ENV, DATABASE_URL=url, FULLCIRCLE_INSTANCE_DIR=str(ROOT / "instance"))
+    return env
+
+
+def prepare(db: str, size: int, workdir: Path) -> tuple[str, float | None]:
+    """A migrated, seeded database of ``size`` ideas (reused when already made)."""
+    if db == "sqlite":
+        path = workdir / f"bench-{size}.db"
+        url = f"sqlite:///{path}"
+        if path.exists():
+            return url, None
+        tmp = workdir / f"bench-{size}.tmp.db"
+        for p in workdir.glob(f"bench-{size}.tmp.db*"):
+            p.unlink()
+        seconds = seed(f"sqlite:///{tmp}", size)
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{tmp}{suffix}").exists():
+                os.replace(f"{tmp}{suffix}", f"{path}{suffix}")
+        return url, seconds
+    name = f"fullcircle_bench_{size}"
+    marker = workdir / f"{name}.seeded"
+    url = PG_URL.format(name=name)
+    if marker.exists():
+        return url, None
+    psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql(f"CREATE DATABASE {name}")
+    seconds = seed(url, size)
+    marker.write_text(str(seconds))
+    return url, seconds
+
+
+def psql(sql: str) -> None:
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql],
+        check=True,
+        capture_output=True,
+    )
+
+
+def seed(url: str, size: int) -> float:
+    env = base_env(url)
+    run([str(BIN / "fullcircle"), "migrate"], env)
+    started = time.perf_counter()
+    run(
+        [
+            str(BIN / "fullcircle"),
+            "seed-demo",
+            "--ideas",
+            str(size),
+            "--votes",
+            str(size * 10),
+            "--comments",
+            str(size),
+        ],
+        env,
+    )
+    seconds = time.perf_counter() - started
+    print(f"  seeded {size} ideas in {seconds:.0f}s", flush=True)
+    return seconds
+
+
+def make_tokens(url: str, path: Path) -> None:
+    script = (
+        "from app.accounts import service as a\n"
+        "from app.accounts.passwords import hash_password\n"
+        "from app.db import session_scope\n"
+        "from app.models import Identity, User\n"
+        "h = hash_password('bench password not used')\n"
+        "out = []\n"
+        "with session_scope() as db:\n"
+        f"    for i in range({BENCH_USERS}):\n"
+        "        u = User(email=f'bench-{i}-{id(out)}@bench.invalid', display_name='Bench',\n"
+        "                 identity=Identity.service_user, password_hash=h)\n"
+        "        db.add(u); db.flush()\n"
+        "        out.append(a.create_api_token(db, user=u, name='bench')[1])\n"
+        f"open({str(path)!r}, 'w').write('\\n'.join(out) + '\\n')\n"
+    )
+    run([sys.executable, "-c", script], base_env(url))
+
+
+def max_idea_id(url: str) -> int:
+    script = (
+        "from sqlalchemy import text\nfrom app.db import get_engine\n"
+        "with get_engine().connect() as c: print(c.execute(text('select max(id) from idea')).scalar())"
+    )
+    return int(run([sys.executable, "-c", script], base_env(url)).strip() or 1)
+
+
+class Server:
+    def __init__(self, cmd: list[str], env: dict[str, str], port: int) -> None:
+        self.port = port
+        self.proc = subprocess.Popen(
+            cmd,
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.peak_rss: dict[int, int] = {}
+        self._stop = threading.Event()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/healthz" if "fullcircle" in cmd[0] else "/")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            self.stop()
+            sys.exit(f"server did not start: {' '.join(cmd)}")
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+
+    def _pids(self) -> list[int]:
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        except OSError:
+            return []
+        kids = [int(p) for p in children.split()]
+        return kids or [self.proc.pid]
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            for pid in self._pids():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                m = re.search(r"VmRSS:\s+(\d+) kB", status)
+                if m:
+                    self.peak_rss[pid] = max(self.peak_rss.get(pid, 0), int(m.group(1)))
+            time.sleep(0.2)
+
+    def peak_rss_mb(self) -> float:
+        return max(self.peak_rss.values(), default=0) / 1024
+
+    def stop(self) -> None:
+        self._stop.set()
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def wrk(
+    base: str, path: str, *, script: str, duration: int, connections: int, env: dict[str, str]
+) -> tuple[float, float, float, int, int]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            str(ROOT / "bench" / "lua" / script),
+            base + path,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=True,
+    ).stdout
+
+    def ms(label: str) -> float:
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return float("nan")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = 0
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(x) for x in m.groups())
+    return rps, ms("50"), ms("99"), total, errors
+
+
+def fetch(
+    port: int, path: str, headers: dict[str, str] | None = None, method: str = "GET"
+) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request(method, path, headers=headers or {})
+    resp = conn.getresponse()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+
+
+def first_load(port: int) -> tuple[int, int, int]:
+    """(uncompressed board HTML, compressed board HTML, compressed HTML+CSS+JS) in bytes."""
+    gz = {"Accept-Encoding": "gzip"}
+    _status, _h, body = fetch(port, "/ideas", gz)
+    html = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
+    total = len(body)
+    assets = re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js)[^"]*)"', html)
+    for asset in assets:
+        total += len(fetch(port, asset.decode(), gz)[2])
+    # init.js imports the NHS.UK bundle itself.
+    total += len(fetch(port, "/static/nhsuk/nhsuk.min.js", gz)[2])
+    return len(html), len(body), total
+
+
+def bench_one(db: str, size: int, args: argparse.Namespace, workdir: Path) -> Run:
+    print(f"{db} {size} ideas", flush=True)
+    url, seed_seconds = prepare(db, size, workdir)
+    tokens = workdir / f"tokens-{db}-{size}.txt"
+    make_tokens(url, tokens)
+    top = max_idea_id(url)
+    port = free_port()
+    env = base_env(url) | {"FULLCIRCLE_BASE_URL": f"http://127.0.0.1:{port}"}
+    server = Server(
+        [str(BIN / "fullcircle"), "serve", "--port", str(port), "--workers", str(args.workers)],
+        env,
+        port,
+    )
+    base = f"http://127.0.0.1:{port}"
+    result = Run(
+        db=db,
+        size=size,
+        workers=args.workers,
+        connections=args.connections,
+        duration_s=args.duration,
+        seed_seconds=seed_seconds,
+    )
+    lua_env = {"BENCH_TOKENS": str(tokens), "BENCH_MAX_ID": str(top)}
+    auth = {"Authorization": "Bearer " + tokens.read_text().split()[0]}
+    plan = [
+        ("board", "/ideas", "get.lua", {}),
+        ("idea page", f"/ideas/{top // 2 or 1}", "idea.lua", {}),
+        ("API list", "/api/v1/ideas", "get.lua", {}),
+        ("vote", f"/api/v1/ideas/{top // 2 or 1}/vote", "vote.lua", auth),
+        ("submit", "/api/v1/ideas", "submit.lua", auth),
+    ]
+    try:
+        (
+            result.board_html_bytes,
+            result.board_html_compressed_bytes,
+            result.first_load_compressed_bytes,
+        ) = first_load(port)
+        for name, path, script, headers in plan:
+            fetch(port, path if name != "submit" else "/api/v1/ideas", headers)  # warm up
+            method = "PUT" if name == "vote" else "GET"
+            sql = fetch(port, path, headers, method=method)[1].get("x-sql-statements")
+            rps, p50, p99, total, errors = wrk(
+                base,
+                path,
+                script=script,
+                duration=args.duration,
+                connections=args.connections,
+                env=lua_env,
+            )
+            result.results.append(
+                Result(name, path, rps, p50, p99, total, errors, int(sql) if sql else None)
+            )
+            print(
+                f"  {name:10} {rps:8.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  "
+                f"errors {errors}  sql {sql}",
+                flush=True,
+            )
+        result.peak_rss_mb_per_worker = server.peak_rss_mb()
+    finally:
+        server.stop()
+    result.floor_rps = floor(result.board_html_bytes, args)
+    print(
+        f"  floor      {result.floor_rps:8.0f} req/s  peak RSS {result.peak_rss_mb_per_worker:.0f} MB"
+        f"  first load {result.first_load_compressed_bytes / 1024:.0f} KB",
+        flush=True,
+    )
+    return result
+
+
+def floor(page_bytes: int, args: argparse.Namespace) -> float:
+    port = free_port()
+    env = {**os.environ, "FLOOR_BYTES": str(page_bytes)}
+    server = Server(
+        [
+            str(BIN / "uvicorn"),
+            "bench.floor:app",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--http",
+            "httptools",
+            "--loop",
+            "uvloop",
+            "--no-access-log",
+        ],
+        env,
+        port,
+    )
+    try:
+        rps, *_rest = wrk(
+            f"http://127.0.0.1:{port}",
+            "/",
+            script="get.lua",
+            duration=args.duration,
+            connections=args.connections,
+            env={},
+        )
+    finally:
+        server.stop()
+    return rps
+
+
+def gates(runs: list[Run]) -> list[tuple[str, str, bool | None]]:
+    """(check, measured, passed) — None where the run did not include what it needs."""
+    checks: list[tuple[str, str, bool | None]] = []
+    errors = sum(r.errors for run_ in runs for r in run_.results)
+    checks.append(("zero errors", f"{errors} errors", errors == 0))
+    for db in sorted({r.db for r in runs}):
+        mine = sorted((r for r in runs if r.db == db), key=lambda r: r.size)
+        by_size = {r.size: r for r in mine}
+        if 100_000 in by_size:
+            r = by_size[100_000]
+            board = next(x for x in r.results if x.name == "board")
+            share = board.rps / r.floor_rps if r.floor_rps else 0
+            checks.append(
+                (
+                    f"{db}: board at 100k >= 5% of floor (target 10%)",
+                    f"{share:.1%} ({board.rps:.0f} / {r.floor_rps:.0f} req/s)",
+                    share >= 0.05,
+                )
+            )
+        smallest, largest = mine[0], mine[-1]
+        if largest.size > smallest.size:
+            for name in ("board", "idea page", "API list", "vote"):
+                a = next(x for x in smallest.results if x.name == name)
+                b = next(x for x in largest.results if x.name == name)
+                ratio = b.p50_ms / a.p50_ms if a.p50_ms else float("inf")
+                checks.append(
+                    (
+                        f"{db}: {name} p50 at {largest.size:,} <= 1.3x p50 at {smallest.size:,}",
+                        f"{ratio:.2f}x ({a.p50_ms:.1f} -> {b.p50_ms:.1f} ms)",
+                        ratio <= 1.3,
+                    )
+                )
+            for name in ("board", "idea page", "API list"):
+                counts = {
+                    r.size: next(x for x in r.results if x.name == name).sql_statements
+                    for r in mine
+                }
+                checks.append(
+                    (
+                        f"{db}: {name} SQL statements fixed across sizes",
+                        str(counts),
+                        len(set(counts.values())) == 1,
+                    )
+                )
+    worst_rss = max((r.peak_rss_mb_per_worker for r in runs), default=0)
+    checks.append(("peak RSS <= 150 MB per worker", f"{worst_rss:.0f} MB", worst_rss <= 150))
+    first = max((r.first_load_compressed_bytes for r in runs), default=0)
+    html = max((r.board_html_bytes for r in runs), default=0)
+    checks.append(
+        ("board first load <= 100 KB compressed", f"{first / 1024:.0f} KB", first <= 100 * 1024)
+    )
+    checks.append(("board HTML <= 30 KB", f"{html / 1024:.1f} KB", html <= 30 * 1024))
+    return checks
+
+
+def markdown(
+    runs: list[Run], checks: list[tuple[str, str, bool | None]], args: argparse.Namespace
+) -> str:
+    lines = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on this machine ({os.cpu_count()} cores), "
+        f"{args.workers} workers, {args.connections} connections, {args.duration} s per endpoint; "
+        "wrk runs on the same machine.",
+        "",
+        "| database | ideas | endpoint | req/s | p50 ms | p99 ms | errors | SQL/request | share of floor |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in runs:
+        for x in r.results:
+            share = f"{x.rps / r.floor_rps:.0%}" if r.floor_rps else ""
+            lines.append(
+                f"| {r.db} | {r.size:,} | {x.name} | {x.rps:,.0f} | {x.p50_ms:.1f} | "
+                f"{x.p99_ms:.1f} | {x.errors} | {x.sql_statements if x.sql_statements is not None else ''} | {share} |"
+            )
+        lines.append(
+            f"| {r.db} | {r.size:,} | *framework floor* | {r.floor_rps:,.0f} | | | | | 100% |"
+        )
+    lines += ["", "| check | measured | result |", "| --- | --- | --- |"]
+    for name, measured, ok in checks:
+        lines.append(
+            f"| {name} | {measured} | {'pass' if ok else 'FAIL' if ok is False else 'n/a'} |"
+        )
+    extra = [
+        f"{r.db} {r.size:,}: peak RSS {r.peak_rss_mb_per_worker:.0f} MB per worker, board HTML "
+        f"{r.board_html_bytes / 1024:.1f} KB ({r.board_html_compressed_bytes / 1024:.1f} KB gzip), "
+        f"first load {r.first_load_compressed_bytes / 1024:.0f} KB gzip"
+        + (f", seeded in {r.seed_seconds:.0f} s" if r.seed_seconds else "")
+        for r in runs
+    ]
+    return "\n".join(lines + [""] + [f"- {e}" for e in extra]) + "\n"
+
+
+def write_report(runs: list[Run], args: argparse.Namespace) -> bool:
+    checks = gates(runs)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    results_dir = ROOT / "bench" / "results"
+    results_dir.mkdir(exist_ok=True)
+    for db in sorted({r.db for r in runs}):
+        (results_dir / f"{stamp}-{db}.json").write_text(
+            json.dumps([asdict(r) for r in runs if r.db == db], indent=2) + "\n"
+        )
+    table = markdown(runs, checks, args)
+    doc = ROOT / "docs" / "performance.md"
+    text = doc.read_text() if doc.exists() else ""
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if start in text and end in text:
+        text = text[: text.index(start) + len(start)] + "\n" + table + text[text.index(end) :]
+        doc.write_text(text)
+    print("\n" + table)
+    return all(ok is not False for _n, _m, ok in checks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/fullcircle-bench"))
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    sizes = [int(s) for s in args.sizes.split(",")]
+    runs = [bench_one(db, size, args, args.workdir) for db in dbs for size in sizes]
+    sys.exit(0 if write_report(runs, args) else 1)
+
+
+if __name__ == "__main__":
+    main()
