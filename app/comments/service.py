@@ -11,6 +11,7 @@ from app.core import ratelimit
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from app.i18n import _
 from app.ideas import service as ideas_service
+from app.ideas.schemas import ID_MAX
 from app.models import Comment, Idea, Visibility, utcnow
 from app.notifications import service as notifications
 
@@ -47,7 +48,8 @@ def add(
     body = _clean(body)
     assert idea.id is not None
     if parent_id is not None:
-        parent = db.get(Comment, parent_id)
+        # A form field: digits too large for any row id name no comment (not a database error).
+        parent = db.get(Comment, parent_id) if 1 <= parent_id <= ID_MAX else None
         if parent is None or parent.idea_id != idea.id:
             raise InvalidInput(
                 errors=[{"field": "parent_id", "msg": _("The comment you replied to has gone")}]

@@ -15,10 +15,11 @@ from app.core import ratelimit, signing
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited
 from app.i18n import _
 from app.ideas import repository as repo
-from app.ideas.schemas import IdeaInput
+from app.ideas.schemas import ID_MAX, IdeaInput
 from app.models import (
     STAFF_ROLES,
     Category,
+    Comment,
     Follow,
     Idea,
     IdeaEvent,
@@ -306,6 +307,11 @@ def report(
     comment_id: int | None = None,
 ) -> Report:
     assert idea.id is not None
+    if comment_id is not None:
+        # The id comes from a form: it must name a comment on this idea (or the insert fails).
+        comment = db.get(Comment, comment_id) if 1 <= comment_id <= ID_MAX else None
+        if comment is None or comment.idea_id != idea.id:
+            raise NotFound(_("We could not find that comment. It may have been removed."))
     row = Report(
         idea_id=idea.id,
         comment_id=comment_id,

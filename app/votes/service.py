@@ -42,12 +42,14 @@ def vote(db: Session, *, idea: Idea, user: User) -> bool:
     _check_open(idea)
     _check_rate(db, user)
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = db.execute(
+    # RETURNING, not rowcount: an ORM insert on psycopg reports rowcount -1 (which is truthy).
+    inserted = db.execute(
         insert(Vote)
         .values(idea_id=idea.id, user_id=user.id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["idea_id", "user_id"])
-    )
-    added = bool(getattr(result, "rowcount", 0))
+        .returning(col(Vote.id))
+    ).first()
+    added = inserted is not None
     if added:
         _bump(db, idea, +1)
     return added

@@ -1,0 +1,162 @@
+"""Searching the board, and the "similar ideas" suggestions shown while someone types."""
+
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.ideas import repository as repo
+from app.models import Visibility
+from tests.ideas.factories import create_idea
+from tests.ideas.near_duplicates import DISTRACTORS, PAIRS
+
+#: How many of the near-duplicate pairs must find their original in the top three.
+SIMILAR_BAR = 16
+
+
+def _board_ids(client: TestClient, **params: str) -> list[int]:
+    response = client.get("/ideas", params=params)
+    assert response.status_code == 200, response.text[:500]
+    soup = BeautifulSoup(response.text, "html.parser")
+    return [
+        int(re.fullmatch(r"/ideas/(\d+)", str(a["href"])).group(1))  # type: ignore[union-attr]
+        for a in soup.select("#results .fc-idea__title a")
+    ]
+
+
+class TestBoardSearch:
+    def test_words_are_stemmed(self, client: TestClient, db: Session) -> None:
+        walks = create_idea(
+            db, title="Escorted walks", description="Staff-led walks round the grounds each day."
+        )
+        appointment = create_idea(
+            db, title="Reminder before each appointment", description="A text the day before."
+        )
+        create_idea(db, title="Cheaper parking", description="Parking costs a lot.")
+
+        assert _board_ids(client, q="walking") == [walks.id]
+        assert _board_ids(client, q="appointments") == [appointment.id]
+
+    def test_every_word_must_match(self, client: TestClient, db: Session) -> None:
+        both = create_idea(db, title="Garden benches", description="Somewhere to sit outside.")
+        shade = create_idea(db, title="Garden shade", description="It is too hot in summer.")
+        create_idea(db, title="Benches in reception", description="Not enough seats.")
+
+        assert _board_ids(client, q="garden benches") == [both.id]
+        assert set(_board_ids(client, q="garden")) == {both.id, shade.id}
+
+    def test_a_search_with_no_match_says_so(self, client: TestClient, db: Session) -> None:
+        create_idea(db, title="Garden benches", description="Somewhere to sit outside.")
+        response = client.get("/ideas", params={"q": "submarine"})
+        assert response.status_code == 200
+        assert "No ideas match" in BeautifulSoup(response.text, "html.parser").get_text()
+
+    @pytest.mark.parametrize(
+        "q",
+        [
+            '"',
+            '"garden',
+            "garden*",
+            "*",
+            "NEAR(garden benches)",
+            "NEAR(",
+            "garden OR benches",
+            "OR",
+            "AND NOT",
+            "-garden",
+            "-",
+            "garden -benches",
+            "title:garden",
+            "^garden",
+            "(garden",
+            "garden & | ! benches",
+            "':*",
+            "\\",
+            "%_",
+            "ŝpecial – ünïcode “quotes”",
+            "a the of",
+            "x" * 500,
+        ],
+    )
+    def test_search_syntax_is_treated_as_plain_words(
+        self, client: TestClient, db: Session, q: str
+    ) -> None:
+        create_idea(db, title="Garden benches", description="Somewhere to sit outside.")
+        response = client.get("/ideas", params={"q": q})
+        assert response.status_code == 200, response.text[:500]
+        fragment = client.get("/ideas", params={"q": q}, headers={"HX-Request": "true"})
+        assert fragment.status_code == 200
+
+    def test_operators_do_not_change_meaning(self, client: TestClient, db: Session) -> None:
+        garden = create_idea(db, title="Garden benches", description="Somewhere to sit outside.")
+        create_idea(db, title="Parking", description="Cheaper parking for visitors.")
+        # "OR" is a word here, not an operator: nothing has both "garden" and "parking" (or "or").
+        assert _board_ids(client, q="garden OR parking") == []
+        assert _board_ids(client, q='"garden" -benches*') == [garden.id]
+
+
+class TestSimilarIdeas:
+    def test_near_duplicates_find_their_original(self, db: Session) -> None:
+        originals = [
+            create_idea(db, title=p.original.title, description=p.original.description)
+            for p in PAIRS
+        ]
+        for d in DISTRACTORS:
+            create_idea(db, title=d.title, description=d.description)
+
+        found = first = 0
+        misses = []
+        for pair, original in zip(PAIRS, originals, strict=True):
+            text = f"{pair.duplicate.title} {pair.duplicate.description}"
+            top = [s.idea.id for s in repo.similar(db, text, limit=3)]
+            if original.id in top:
+                found += 1
+                first += top[0] == original.id
+            else:
+                misses.append(pair.duplicate.title)
+        dialect = db.get_bind().dialect.name
+        print(
+            f"\nsimilar ideas ({dialect}): {found}/{len(PAIRS)} in the top 3, {first} first; "
+            f"missed {misses}"
+        )
+        assert found >= SIMILAR_BAR, misses
+
+    def test_only_published_ideas_are_suggested(self, db: Session) -> None:
+        idea = create_idea(db, title="Quiet room in the evening", description="Too noisy.")
+        idea.visibility = Visibility.hidden
+        db.add(idea)
+        db.commit()
+        assert repo.similar(db, "quiet room evening", limit=3) == []
+
+    def test_the_fragment_offers_to_support_an_existing_idea(
+        self, client: TestClient, db: Session
+    ) -> None:
+        idea = create_idea(
+            db,
+            title="Evening quiet space on the ward",
+            description="The lounge is loud after tea. A quiet room in the evenings would help.",
+        )
+        response = client.get(
+            "/ideas/similar",
+            params={"title": "quiet room at night", "description": ""},
+            headers={"HX-Request": "true"},
+        )
+        assert response.status_code == 200
+        assert "<html" not in response.text
+        soup = BeautifulSoup(response.text, "html.parser")
+        box = soup.select_one("#similar")
+        assert box is not None
+        links = [a for a in box.select("a") if "support this one instead" in a.get_text()]
+        assert [a["href"] for a in links] == [f"/ideas/{idea.id}#vote"]
+        assert idea.title in box.get_text()
+
+    def test_nothing_similar_gives_an_empty_box(self, client: TestClient, db: Session) -> None:
+        create_idea(db, title="Evening quiet space", description="A quiet room would help.")
+        for title in ("submarine", "", "the and of", '"*'):
+            response = client.get("/ideas/similar", params={"title": title})
+            assert response.status_code == 200
+            box = BeautifulSoup(response.text, "html.parser").select_one("#similar")
+            assert box is not None
+            assert box.select("a") == []
