@@ -5,7 +5,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
+from sqlalchemy import Table, delete, func, literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -31,6 +33,7 @@ from app.models import (
     Unit,
     User,
     Visibility,
+    Vote,
     utcnow,
 )
 from app.notifications import service as notifications
@@ -259,7 +262,19 @@ def change_status(
             raise InvalidInput(
                 errors=[{"field": "merged_into", "msg": _("Choose the idea this one duplicates")}]
             )
+        if merged_into.status == IdeaStatus.duplicate:
+            raise InvalidInput(
+                errors=[
+                    {
+                        "field": "merged_into",
+                        "msg": _(
+                            "That idea is itself a duplicate. Choose the idea it was merged into"
+                        ),
+                    }
+                ]
+            )
         idea.merged_into_id = merged_into.id
+        _merge_support(db, source=idea, target=merged_into)
     assert idea.id is not None
     idea.status = to
     idea.updated_at = utcnow()
@@ -282,6 +297,24 @@ def change_status(
         % {"title": idea.title, "status": STATUS_LABELS[to]},
     )
     return event
+
+
+def _merge_support(db: Session, *, source: Idea, target: Idea) -> None:
+    """A duplicate's votes and followers move to the idea it merges into (once per person)."""
+    for model in (Vote, Follow):
+        table = cast(Table, getattr(model, "__table__"))  # noqa: B009 (typed as a class attr)
+        already = select(table.c.user_id).where(table.c.idea_id == target.id)
+        columns = ["idea_id", "user_id", "created_at"]
+        moved = select(literal(target.id), table.c.user_id, table.c.created_at).where(
+            table.c.idea_id == source.id, table.c.user_id.not_in(already)
+        )
+        db.execute(table.insert().from_select(columns, moved))
+        db.execute(delete(table).where(table.c.idea_id == source.id))
+    for idea in (source, target):
+        idea.vote_count = (
+            db.scalar(select(func.count()).select_from(Vote).where(col(Vote.idea_id) == idea.id))
+            or 0
+        )
 
 
 def follow(db: Session, *, idea: Idea, user: User) -> None:
