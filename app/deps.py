@@ -19,9 +19,6 @@ from app.errors import Forbidden, SignInRequired, Unauthorized, wants_json
 from app.models import Role
 from app.security.middleware import UNSAFE_METHODS
 
-#: Form fields never carried through a forced re-sign-in.
-_NOT_RESUMABLE = ("password", "current_password", "new_password", "confirm_password")
-
 
 def get_db(request: Request) -> Iterator[Session]:
     with open_session(write=request.method in UNSAFE_METHODS) as db:
@@ -58,7 +55,12 @@ def _resolve(request: Request, db: Session) -> Principal | None:
         if token:
             principal, needs_touch = accounts.resolve_session(db, token=token)
             if principal and needs_touch and principal.session and principal.session.id:
-                _touch(principal.session.id)
+                if request.method in UNSAFE_METHODS:
+                    # Already a write transaction: a second connection would wait on our own
+                    # lock (SQLite). The route's commit records the activity.
+                    accounts.touch_session(db, session_id=principal.session.id)
+                else:
+                    _touch(principal.session.id)
     request.state.principal = principal
     request.state.user = principal.user if principal else None
     request.state.roles = principal.roles if principal else frozenset()
@@ -72,17 +74,14 @@ def _touch(session_id: int) -> None:
         db.commit()
 
 
-async def _sign_in_required(request: Request) -> SignInRequired | Unauthorized:
+def _sign_in_required(request: Request) -> SignInRequired | Unauthorized:
     if wants_json(request):
         return Unauthorized()
-    next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    resume: dict[str, str] = {}
     if request.method in UNSAFE_METHODS:
-        # Keep what was typed (but never a password) through the sign-in page.
-        form = await request.form()
-        resume = {k: v for k, v in form.items() if isinstance(v, str) and k not in _NOT_RESUMABLE}
-        next_path = request.url.path
-    return SignInRequired(next_path=next_path, resume=resume)
+        # The handler keeps what was typed (never a password) through the sign-in page.
+        return SignInRequired(next_path=request.url.path, keep_form=True)
+    next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return SignInRequired(next_path=next_path)
 
 
 def _mark(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -98,11 +97,16 @@ def public_access(request: Request, db: DbSession) -> Principal | None:
     return _resolve(request, db)
 
 
+# Access dependencies are plain functions on purpose: FastAPI runs them in the thread pool.
+# An async one would run its database work on the event loop, and one request waiting for
+# SQLite's write lock there would stall every other request (including the lock's holder).
+
+
 @_mark("signed_in")
-async def signed_in_access(request: Request, db: DbSession) -> Principal:
+def signed_in_access(request: Request, db: DbSession) -> Principal:
     principal = _resolve(request, db)
     if principal is None:
-        raise await _sign_in_required(request)
+        raise _sign_in_required(request)
     return principal
 
 
@@ -110,10 +114,10 @@ def require_roles(*roles: Role) -> Any:
     """Access for holders of any of ``roles`` (admins pass every role check)."""
 
     @_mark("roles:" + ",".join(sorted(roles)))
-    async def dependency(request: Request, db: DbSession) -> Principal:
+    def dependency(request: Request, db: DbSession) -> Principal:
         principal = _resolve(request, db)
         if principal is None:
-            raise await _sign_in_required(request)
+            raise _sign_in_required(request)
         if not principal.has(*roles):
             raise Forbidden()
         return principal

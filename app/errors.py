@@ -52,10 +52,14 @@ class Unauthorized(AppError):
 class SignInRequired(Unauthorized):
     """Raised for HTML requests: the handler shows the sign-in page and keeps any typed text."""
 
-    def __init__(self, *, next_path: str, resume: dict[str, str] | None = None) -> None:
+    def __init__(self, *, next_path: str, keep_form: bool = False) -> None:
         super().__init__()
         self.next_path = next_path
-        self.resume = resume or {}
+        self.keep_form = keep_form
+
+
+#: Form fields never carried through a forced re-sign-in.
+NOT_RESUMABLE = frozenset({"password", "current_password", "new_password", "confirm_password"})
 
 
 class Conflict(AppError):
@@ -143,7 +147,14 @@ async def _app_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, SignInRequired) and not wants_json(request):
         from app.accounts.routes import sign_in_page
 
-        return sign_in_page(request, next_path=exc.next_path, resume=exc.resume, status_code=401)
+        resume: dict[str, str] = {}
+        if exc.keep_form:
+            # The route never read the body (its access check failed first), so it is here.
+            form = await request.form()
+            resume = {
+                k: v for k, v in form.items() if isinstance(v, str) and k not in NOT_RESUMABLE
+            }
+        return sign_in_page(request, next_path=exc.next_path, resume=resume, status_code=401)
     if wants_json(request):
         headers = dict(exc.headers)
         if exc.status_code == 401:

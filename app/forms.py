@@ -1,9 +1,11 @@
 """Form handling for server-rendered pages: read, validate through a schema, and turn problems
 into the NHS error-summary shape (``[{"field": ..., "msg": ...}]``) without losing input."""
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from app.errors import InvalidInput
@@ -46,3 +48,17 @@ def errors_by_field(errors: list[dict[str, Any]]) -> dict[str, str]:
     for e in errors:
         out.setdefault(e["field"], e["msg"])
     return out
+
+
+async def _form_multi(request: Request) -> FormData:
+    return await request.form()
+
+
+async def _form_values(request: Request) -> dict[str, str]:
+    return await read_form(request)
+
+
+# Routes take their form through these (read on the event loop, no database work), so the
+# routes themselves can be plain functions that FastAPI runs in the thread pool.
+FormValues = Annotated[dict[str, str], Depends(_form_values)]
+FormMulti = Annotated[FormData, Depends(_form_multi)]

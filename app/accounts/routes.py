@@ -14,7 +14,7 @@ from app.accounts import service as accounts
 from app.config import get_settings
 from app.deps import DbSession, Public, SignedIn, client_ip
 from app.errors import InvalidInput, NotFound, RateLimited
-from app.forms import read_form, validate
+from app.forms import FormValues, validate
 from app.i18n import _
 from app.models import Identity
 from app.notices import notice_from
@@ -103,8 +103,7 @@ def register_form(request: Request, principal: Public) -> Response:
 
 
 @router.post("/register")
-async def register(request: Request, db: DbSession, principal: Public) -> Response:
-    values = await read_form(request)
+def register(request: Request, db: DbSession, principal: Public, values: FormValues) -> Response:
     try:
         form = validate(schemas.RegisterForm, values)
         user = accounts.register(
@@ -162,8 +161,7 @@ def login_form(request: Request, principal: Public) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, db: DbSession, principal: Public) -> Response:
-    values = await read_form(request)
+def login(request: Request, db: DbSession, principal: Public, values: FormValues) -> Response:
     next_path = safe_next(values.get("next"), "/account")
     resume: dict[str, str] = {}
     if values.get("resume"):
@@ -249,8 +247,9 @@ def reset_request_form(request: Request, principal: Public) -> Response:
 
 
 @router.post("/password-reset")
-async def reset_request(request: Request, db: DbSession, principal: Public) -> Response:
-    values = await read_form(request)
+def reset_request(
+    request: Request, db: DbSession, principal: Public, values: FormValues
+) -> Response:
     try:
         form = validate(schemas.ResetRequestForm, values)
     except InvalidInput as exc:
@@ -278,8 +277,9 @@ def reset_form(request: Request, token: str, db: DbSession, principal: Public) -
 
 
 @router.post("/password-reset/{token}")
-async def reset(request: Request, token: str, db: DbSession, principal: Public) -> Response:
-    values = await read_form(request)
+def reset(
+    request: Request, token: str, db: DbSession, principal: Public, values: FormValues
+) -> Response:
     try:
         form = validate(schemas.ResetForm, values)
         accounts.reset_password(
@@ -336,8 +336,9 @@ def account(request: Request, db: DbSession, principal: SignedIn) -> Response:
 
 
 @router.post("/account/profile")
-async def account_profile(request: Request, db: DbSession, principal: SignedIn) -> Response:
-    values = await read_form(request)
+def account_profile(
+    request: Request, db: DbSession, principal: SignedIn, values: FormValues
+) -> Response:
     try:
         form = validate(schemas.ProfileForm, values)
         accounts.update_profile(
@@ -353,8 +354,9 @@ async def account_profile(request: Request, db: DbSession, principal: SignedIn) 
 
 
 @router.post("/account/password")
-async def account_password(request: Request, db: DbSession, principal: SignedIn) -> Response:
-    values = await read_form(request)
+def account_password(
+    request: Request, db: DbSession, principal: SignedIn, values: FormValues
+) -> Response:
     try:
         form = validate(schemas.ChangePasswordForm, values)
         accounts.change_password(
@@ -397,8 +399,9 @@ def account_delete_form(request: Request, principal: SignedIn) -> Response:
 
 
 @router.post("/account/delete")
-async def account_delete(request: Request, db: DbSession, principal: SignedIn) -> Response:
-    values = await read_form(request)
+def account_delete(
+    request: Request, db: DbSession, principal: SignedIn, values: FormValues
+) -> Response:
     try:
         form = validate(schemas.DeleteForm, values)
         accounts.delete_account(
@@ -414,8 +417,9 @@ async def account_delete(request: Request, db: DbSession, principal: SignedIn) -
 
 
 @router.post("/account/tokens")
-async def account_token_create(request: Request, db: DbSession, principal: SignedIn) -> Response:
-    values = await read_form(request)
+def account_token_create(
+    request: Request, db: DbSession, principal: SignedIn, values: FormValues
+) -> Response:
     try:
         form = validate(schemas.TokenForm, values)
     except InvalidInput as exc:

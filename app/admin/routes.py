@@ -9,7 +9,7 @@ from app.accounts import service as accounts
 from app.config import get_settings
 from app.deps import AdminOnly, DbSession
 from app.errors import InvalidInput, NotFound
-from app.forms import read_form
+from app.forms import FormMulti, FormValues
 from app.models import AuditEvent, OutboxEmail, Role, UnitKind, User
 from app.notices import notice_from
 from app.templating import render
@@ -78,11 +78,14 @@ def user_detail(request: Request, user_id: int, db: DbSession, principal: AdminO
 
 
 @router.post("/users/{user_id}/roles")
-async def user_roles(
-    request: Request, user_id: int, db: DbSession, principal: AdminOnly
+def user_roles(
+    request: Request,
+    user_id: int,
+    db: DbSession,
+    principal: AdminOnly,
+    form: FormMulti,
 ) -> Response:
     user = _user_or_404(db, user_id)
-    form = await request.form()
     chosen = {
         Role(v) for v in form.getlist("roles") if isinstance(v, str) and v in Role.__members__
     }
@@ -92,11 +95,14 @@ async def user_roles(
 
 
 @router.post("/users/{user_id}/units")
-async def user_units(
-    request: Request, user_id: int, db: DbSession, principal: AdminOnly
+def user_units(
+    request: Request,
+    user_id: int,
+    db: DbSession,
+    principal: AdminOnly,
+    form: FormMulti,
 ) -> Response:
     user = _user_or_404(db, user_id)
-    form = await request.form()
     ids = {int(v) for v in form.getlist("units") if isinstance(v, str) and v.isdigit()}
     assert user.id is not None
     units.set_memberships(db, user_id=user.id, unit_ids=ids, actor_id=principal.user.id)
@@ -132,8 +138,9 @@ def units_page(request: Request, db: DbSession, principal: AdminOnly) -> Respons
 
 
 @router.post("/units")
-async def unit_create(request: Request, db: DbSession, principal: AdminOnly) -> Response:
-    values = await read_form(request)
+def unit_create(
+    request: Request, db: DbSession, principal: AdminOnly, values: FormValues
+) -> Response:
     try:
         kind = UnitKind(values.get("kind", ""))
     except ValueError:
@@ -161,10 +168,13 @@ async def unit_create(request: Request, db: DbSession, principal: AdminOnly) -> 
 
 
 @router.post("/units/{unit_id}")
-async def unit_update(
-    request: Request, unit_id: int, db: DbSession, principal: AdminOnly
+def unit_update(
+    request: Request,
+    unit_id: int,
+    db: DbSession,
+    principal: AdminOnly,
+    values: FormValues,
 ) -> Response:
-    values = await read_form(request)
     try:
         units.rename(db, unit_id=unit_id, name=values.get("name", ""), actor_id=principal.user.id)
         parent = values.get("parent_id", "")

@@ -16,7 +16,7 @@ from app.config import get_settings
 from app.core import signing
 from app.deps import DbSession, Public, SignedIn, client_ip
 from app.errors import AppError, InvalidInput, NotFound
-from app.forms import read_form, validate
+from app.forms import FormValues, validate
 from app.i18n import _
 from app.ideas import repository as repo
 from app.ideas import service as ideas
@@ -173,8 +173,7 @@ def similar(request: Request, db: DbSession, principal: Public) -> Response:
 
 
 @router.post("/ideas")
-async def submit_idea(request: Request, db: DbSession, principal: Public) -> Response:
-    values: dict[str, Any] = await read_form(request)
+def submit_idea(request: Request, db: DbSession, principal: Public, values: FormValues) -> Response:
     settings = get_settings()
     # Spam without a CAPTCHA: a field people never see, and a minimum time to fill the form.
     if values.get("website"):
@@ -257,11 +256,14 @@ def receipt(request: Request, receipt: str, db: DbSession, principal: Public) ->
 
 
 @router.post("/ideas/receipt/{receipt}/email")
-async def receipt_email(
-    request: Request, receipt: str, db: DbSession, principal: Public
+def receipt_email(
+    request: Request,
+    receipt: str,
+    db: DbSession,
+    principal: Public,
+    values: FormValues,
 ) -> Response:
     idea = ideas.by_receipt(db, receipt=receipt)
-    values = await read_form(request)
     email = values.get("email", "").strip()
     if "@" not in email or len(email) > 320 or " " in email:
         assert idea.id is not None
@@ -356,8 +358,9 @@ def idea_page(request: Request, idea_id: int, db: DbSession, principal: Public) 
 
 
 @router.post("/ideas/{idea_id}/vote")
-async def vote(request: Request, idea_id: int, db: DbSession, principal: SignedIn) -> Response:
-    values = await read_form(request)
+def vote(
+    request: Request, idea_id: int, db: DbSession, principal: SignedIn, values: FormValues
+) -> Response:
     idea = ideas.visible_idea(db, idea_id=idea_id, viewer=principal)
     if values.get("action") == "unvote":
         votes.unvote(db, idea=idea, user=principal.user)
@@ -380,8 +383,9 @@ async def vote(request: Request, idea_id: int, db: DbSession, principal: SignedI
 
 
 @router.post("/ideas/{idea_id}/follow")
-async def follow(request: Request, idea_id: int, db: DbSession, principal: SignedIn) -> Response:
-    values = await read_form(request)
+def follow(
+    request: Request, idea_id: int, db: DbSession, principal: SignedIn, values: FormValues
+) -> Response:
     idea = ideas.visible_idea(db, idea_id=idea_id, viewer=principal)
     if values.get("action") == "unfollow":
         ideas.unfollow(db, idea=idea, user=principal.user)
@@ -394,10 +398,13 @@ async def follow(request: Request, idea_id: int, db: DbSession, principal: Signe
 
 
 @router.post("/ideas/{idea_id}/comments")
-async def add_comment(
-    request: Request, idea_id: int, db: DbSession, principal: SignedIn
+def add_comment(
+    request: Request,
+    idea_id: int,
+    db: DbSession,
+    principal: SignedIn,
+    values: FormValues,
 ) -> Response:
-    values = await read_form(request)
     idea = ideas.visible_idea(db, idea_id=idea_id, viewer=principal)
     parent = values.get("parent_id", "")
     try:
@@ -439,10 +446,13 @@ def edit_comment_form(
 
 
 @router.post("/comments/{comment_id}/edit")
-async def edit_comment(
-    request: Request, comment_id: int, db: DbSession, principal: SignedIn
+def edit_comment(
+    request: Request,
+    comment_id: int,
+    db: DbSession,
+    principal: SignedIn,
+    values: FormValues,
 ) -> Response:
-    values = await read_form(request)
     try:
         comment = comments_service.edit(
             db, comment_id=comment_id, principal=principal, body=values.get("body", "")
@@ -486,8 +496,9 @@ def report_form(request: Request, idea_id: int, db: DbSession, principal: Public
 
 
 @router.post("/ideas/{idea_id}/report")
-async def report(request: Request, idea_id: int, db: DbSession, principal: Public) -> Response:
-    values = await read_form(request)
+def report(
+    request: Request, idea_id: int, db: DbSession, principal: Public, values: FormValues
+) -> Response:
     idea = ideas.visible_idea(db, idea_id=idea_id, viewer=principal)
     try:
         reason = ReportReason(values.get("reason", ""))
