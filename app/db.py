@@ -41,6 +41,10 @@ def _make_engine(url: str, *, pool_size: int, max_overflow: int) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
+            # Each SQLite connection has its own page cache: keep enough of them open that
+            # busy moments do not close and reopen connections (and start with a cold cache).
+            pool_size=max(pool_size, 10),
+            max_overflow=max_overflow,
             hide_parameters=True,
         )
         _configure_sqlite(engine)

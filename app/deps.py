@@ -5,7 +5,7 @@ Every route declares its access with exactly one of ``Public``, ``SignedIn`` or
 principal, so pages can show who is signed in.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -20,7 +20,9 @@ from app.models import Role
 from app.security.middleware import UNSAFE_METHODS
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    # Async only to save a thread-pool hop: making a Session does no I/O (the first query,
+    # in a thread-pool dependency or route, opens the connection).
     with open_session(write=request.method in UNSAFE_METHODS) as db:
         try:
             yield db

@@ -56,6 +56,7 @@ def create_app() -> FastAPI:
         ideas_api_router,
     ):
         app.include_router(router)
-    app.add_middleware(GZipMiddleware, minimum_size=800)
+    # Level 6: nearly the size of 9 for a fraction of the CPU.
+    app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.add_middleware(SecurityMiddleware, settings=settings)
     return app

@@ -24,5 +24,5 @@ async def page(_request: object) -> HTMLResponse:
 
 
 app = Starlette(
-    routes=[Route("/", page)], middleware=[Middleware(GZipMiddleware, minimum_size=800)]
+    routes=[Route("/", page)], middleware=[Middleware(GZipMiddleware, minimum_size=800, compresslevel=6)]
 )

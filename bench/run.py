@@ -170,12 +170,19 @@ def make_tokens(url: str, path: Path) -> None:
     run([sys.executable, "-c", script], base_env(url))
 
 
-def max_idea_id(url: str) -> int:
+def open_idea_ids(url: str, path: Path) -> list[int]:
+    """Ids of published ideas still open to votes (up to 5,000), also written to ``path``."""
     script = (
-        "from sqlalchemy import text\nfrom app.db import get_engine\n"
-        "with get_engine().connect() as c: print(c.execute(text('select max(id) from idea')).scalar())"
+        "from sqlalchemy import text\n"
+        "from app.db import get_engine\n"
+        "sql = (\"select id from idea where visibility = 'published' and status not in \"\n"
+        "       \"('done', 'not_taken_forward', 'duplicate') order by id limit 5000\")\n"
+        "with get_engine().connect() as c:\n"
+        "    print(' '.join(str(r) for r in c.execute(text(sql)).scalars()))\n"
     )
-    return int(run([sys.executable, "-c", script], base_env(url)).strip() or 1)
+    ids = [int(x) for x in run([sys.executable, "-c", script], base_env(url)).split()]
+    path.write_text("\n".join(map(str, ids)) + "\n")
+    return ids
 
 
 class Server:
@@ -303,7 +310,9 @@ def bench_one(db: str, size: int, args: argparse.Namespace, workdir: Path) -> Ru
     url, seed_seconds = prepare(db, size, workdir)
     tokens = workdir / f"tokens-{db}-{size}.txt"
     make_tokens(url, tokens)
-    top = max_idea_id(url)
+    id_file = workdir / f"ids-{db}-{size}.txt"
+    ids = open_idea_ids(url, id_file)
+    one = ids[len(ids) // 2]
     port = free_port()
     env = base_env(url) | {"FULLCIRCLE_BASE_URL": f"http://127.0.0.1:{port}"}
     server = Server(
@@ -320,13 +329,13 @@ def bench_one(db: str, size: int, args: argparse.Namespace, workdir: Path) -> Ru
         duration_s=args.duration,
         seed_seconds=seed_seconds,
     )
-    lua_env = {"BENCH_TOKENS": str(tokens), "BENCH_MAX_ID": str(top)}
+    lua_env = {"BENCH_TOKENS": str(tokens), "BENCH_IDS": str(id_file)}
     auth = {"Authorization": "Bearer " + tokens.read_text().split()[0]}
     plan = [
         ("board", "/ideas", "get.lua", {}),
-        ("idea page", f"/ideas/{top // 2 or 1}", "idea.lua", {}),
+        ("idea page", f"/ideas/{one}", "idea.lua", {}),
         ("API list", "/api/v1/ideas", "get.lua", {}),
-        ("vote", f"/api/v1/ideas/{top // 2 or 1}/vote", "vote.lua", auth),
+        ("vote", f"/api/v1/ideas/{one}/vote", "vote.lua", auth),
         ("submit", "/api/v1/ideas", "submit.lua", auth),
     ]
     try:

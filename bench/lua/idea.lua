@@ -1,5 +1,6 @@
--- GET a random idea page (ids 1..BENCH_MAX_ID).
-local max_id = tonumber(os.getenv("BENCH_MAX_ID") or "1000")
+-- GET the page of a random published idea (ids from BENCH_IDS, one per line).
+local ids = {}
+for line in io.lines(os.getenv("BENCH_IDS")) do ids[#ids + 1] = line end
 request = function()
-  return wrk.format("GET", "/ideas/" .. math.random(1, max_id), {["Accept-Encoding"] = "gzip"})
+  return wrk.format("GET", "/ideas/" .. ids[math.random(1, #ids)], {["Accept-Encoding"] = "gzip"})
 end
