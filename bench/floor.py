@@ -24,5 +24,6 @@ async def page(_request: object) -> HTMLResponse:
 
 
 app = Starlette(
-    routes=[Route("/", page)], middleware=[Middleware(GZipMiddleware, minimum_size=800, compresslevel=6)]
+    routes=[Route("/", page)],
+    middleware=[Middleware(GZipMiddleware, minimum_size=800, compresslevel=6)],
 )

@@ -15,7 +15,7 @@ from app.comments import service as comments_service
 from app.config import get_settings
 from app.core import signing
 from app.deps import DbSession, Public, SignedIn, client_ip
-from app.errors import AppError, InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound, RateLimited
 from app.forms import FormValues, validate
 from app.i18n import _
 from app.ideas import repository as repo
@@ -152,11 +152,11 @@ def new_idea(request: Request, db: DbSession, principal: Public) -> Response:
 @router.get("/ideas/new/units")
 def unit_picker(request: Request, db: DbSession, principal: Public) -> Response:
     """HTMX: the unit picker narrowed to names matching what was typed."""
-    q = request.query_params.get("unit_q", "").strip().lower()
-    values = {"unit_id": request.query_params.get("unit_id", ""), "unit_q": q}
+    typed = request.query_params.get("unit_q", "")[:100]
+    values = {"unit_id": request.query_params.get("unit_id", ""), "unit_q": typed}
     context = _form_context(db, principal, values, [])
-    if q:
-        context["tree"] = [row for row in context["tree"] if q in row.unit.name.lower()]
+    if needle := typed.strip().lower():
+        context["tree"] = [row for row in context["tree"] if needle in row.unit.name.lower()]
     return render(request, "ideas/new.html", context, block="unit_picker")
 
 
@@ -185,24 +185,30 @@ def submit_idea(request: Request, db: DbSession, principal: Public, values: Form
         and started.isdigit()
         and (time.time() - int(started) < settings.idea_form_min_seconds)
     )
-    errors: list[dict[str, Any]] = []
-    if not signed or too_fast:
-        errors.append({"field": "title", "msg": _("Please check your idea, then send it again.")})
-        values["started"] = ""
     helped = values.get("helped") == "yes"
-    if helped and values.get("consent") != "yes":
-        errors.append(
-            {"field": "consent", "msg": _("Confirm the person agreed to you sending this for them")}
-        )
-    form_values = dict(values)
-    if form_values.get("unit_id", "") == "":
-        form_values.pop("unit_id", None)
-    if not form_values.get("submitted_as"):
-        form_values.pop("submitted_as", None)
+    form_values = {
+        k: v for k, v in values.items() if v != "" or k not in ("unit_id", "submitted_as")
+    }
+    problems: list[dict[str, Any]] = []
+    data: IdeaInput | None = None
     try:
         data = validate(IdeaInput, form_values)
-        if errors:
-            raise InvalidInput(errors=errors)
+    except InvalidInput as exc:
+        problems += exc.errors
+    if helped and values.get("consent") != "yes":
+        problems.append(
+            {"field": "consent", "msg": _("Confirm the person agreed to you sending this for them")}
+        )
+    if not signed or too_fast:
+        values["started"] = ""  # the clock starts again from this page
+        if not problems:
+            # Only when nothing else is wrong: a real problem deserves its own message.
+            problems.append(
+                {"field": "title", "msg": _("Please check your idea, then send it again.")}
+            )
+    try:
+        if problems or data is None:
+            raise InvalidInput(errors=problems)
         result = ideas.submit(
             db,
             data=data,
@@ -214,24 +220,21 @@ def submit_idea(request: Request, db: DbSession, principal: Public, values: Form
         db.commit()
     except InvalidInput as exc:
         db.rollback()
-        all_errors = errors + [e for e in exc.errors if e not in errors]
         return render(
             request,
             "ideas/new.html",
-            _form_context(db, principal, values, all_errors),
+            _form_context(db, principal, values, exc.errors),
             status_code=422,
         )
-    except AppError as exc:
+    except RateLimited as exc:
         db.rollback()
-        if exc.status_code == 429:
-            return render(
-                request,
-                "ideas/new.html",
-                _form_context(db, principal, values, [{"field": "title", "msg": exc.detail}]),
-                status_code=429,
-                headers=exc.headers,
-            )
-        raise
+        return render(
+            request,
+            "ideas/new.html",
+            _form_context(db, principal, values, [{"field": "title", "msg": exc.detail}]),
+            status_code=429,
+            headers=exc.headers,
+        )
     return RedirectResponse(f"/ideas/receipt/{result.receipt}?sent=1", status_code=303)
 
 

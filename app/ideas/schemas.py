@@ -29,7 +29,7 @@ class IdeaInput(BaseModel):
 
     MISSING: ClassVar[dict[str, str]] = {
         "title": "Enter a short title for your idea",
-        "description": "Describe your idea",
+        "description": "Enter a description of your idea",
         "unit_id": "Select where this is about",
         "category": "Select what your idea is about",
         "submitted_as": "Select who you are",

@@ -1,0 +1,505 @@
+"""Ideas, as people meet them on a phone: suggest one without an account and follow it with the
+private receipt link; register, support, comment and hear back; search and filter the board
+(with HTMX, and without JavaScript); and see similar ideas while typing a new one.
+
+``demo_ideas`` makes sure the board has realistic ideas with supporters and comments (the demo
+seed may have none yet). It posts the site's own forms from signed-in demo accounts, so it
+needs no back door into the database.
+"""
+
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.helpers import ROOT, SCREENSHOTS, screenshot
+
+# --- demo ideas -------------------------------------------------------------------------------
+
+SERVICE_USER = "serviceuser@example.org"
+CARER = "carer@example.org"
+STAFF = "staff@example.org"
+
+#: Ideas to create when the demo seed has none: (title, description, category, place, author).
+#: Enough for two pages of the board; titles meant for searching come first.
+FALLBACK_IDEAS = [
+    ("A quiet room on the ward in the evenings", "The lounge is loud until late because the "
+     "TV is always on. A small calm room would help people settle.", "environment",
+     "Willow Ward", SERVICE_USER),
+    ("Text message reminders the day before appointments", "Letters arrive late, so "
+     "appointments get missed.", "communication", "Riverside CMHT", SERVICE_USER),
+    ("A family room for visits with children", "Children visiting a parent have to sit in "
+     "the main lounge.", "environment", "Acute Adult Wards", CARER),
+    ("Longer visiting hours at weekends", "Visiting ends at 7pm but many families work all "
+     "week.", "care-and-treatment", "Cedar Ward", CARER),
+    ("Fresh fruit on the ward all day", "There is nothing healthy to eat between meals.",
+     "food", "Acute Adult Wards", SERVICE_USER),
+    ("A board showing which nurse is on shift", "Shifts change three times a day and it is "
+     "hard to know who to ask.", "communication", "Willow Ward", SERVICE_USER),
+    ("Peer support worker in the waiting room", "Waiting for a first appointment is "
+     "frightening.", "staff-and-support", "CAMHS Community", CARER),
+    ("Gardening group on the acute wards", "The courtyard has raised beds nobody uses.",
+     "activities", "Acute Adult Wards", STAFF),
+    ("Tell carers when discharge is being planned", "Carers need time to get ready.",
+     "communication", "Inpatient and Acute Care", CARER),
+    ("Phone charging points in the bedrooms", "People hand phones to staff to charge them.",
+     "environment", "Cedar Ward", SERVICE_USER),
+    ("Evening walking group with staff", "Evenings are long on the ward.", "activities",
+     "Willow Ward", STAFF),
+    ("A phone call while waiting for CAMHS", "Families wait 14 weeks with no contact.",
+     "access-and-waiting", "CAMHS Community", CARER),
+    ("Easy read leaflets about medication", "The leaflets are long and full of medical words.",
+     "care-and-treatment", "Early Intervention in Psychosis", STAFF),
+    ("Cooking practice before going home", "Practice in the ward kitchen builds confidence.",
+     "activities", "Cedar Ward", SERVICE_USER),
+    ("Choose the time of your ward review", "Reviews clash with visiting times.",
+     "care-and-treatment", "Willow Ward", SERVICE_USER),
+    ("Weekly update for carers by email", "It would save anxious phone calls.",
+     "communication", "Acute Adult Wards", CARER),
+    ("Quieter night checks", "Doors bang and torches are bright at night.",
+     "care-and-treatment", "Cedar Ward", SERVICE_USER),
+    ("Free Wi-Fi for patients and visitors", "Mobile signal is poor inside the building.",
+     "environment", "Northshire Mental Health NHS Foundation Trust", STAFF),
+    ("Vegetarian and halal options every day", "Some days there is only a jacket potato.",
+     "food", "Inpatient and Acute Care", STAFF),
+    ("Keep the same care coordinator for longer", "Telling your story again each time is "
+     "hard.", "staff-and-support", "Community Mental Health Team North", CARER),
+    ("Music and art sessions at weekends", "There is nothing to do on Saturdays.",
+     "activities", "Acute Adult Wards", STAFF),
+    ("Clear signs to the clinic from the bus stop", "The clinic is hard to find.",
+     "access-and-waiting", "Riverside CMHT", STAFF),
+]  # fmt: skip
+FALLBACK_COMMENTS = [
+    (0, CARER, "My daughter says the same. Evenings are the hardest time on the ward."),
+    (0, STAFF, "Thank you. We are looking at whether the old interview room could be used."),
+    (1, CARER, "Yes please. A reminder the day before would help us both."),
+]
+
+_ready: set[str] = set()
+
+
+def _form_fields(html: str) -> dict[str, str]:
+    fields = {}
+    for name in ("started", "started_sig"):
+        match = re.search(rf'name="{name}" value="([^"]*)"', html)
+        assert match, f"the idea form has no {name} field"
+        fields[name] = match.group(1)
+    return fields
+
+
+def _unit_ids(html: str) -> dict[str, str]:
+    select = html.split('id="unit_id"', 1)[1].split("</select>", 1)[0]
+    return {
+        name.replace("\u00a0", "").replace("&nbsp;", "").strip(): value
+        for value, name in re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', select)
+    }
+
+
+def ensure_demo_ideas(browser: Any, base_url: str, signed_in_as: Any) -> None:
+    """Make sure the board has two pages of ideas, some with comments (once per server).
+
+    The demo seed normally provides them. If it has none, this posts the site's own forms
+    from signed-in demo accounts (no back door into the database).
+    """
+    if base_url in _ready:
+        return
+    contexts: dict[str, Any] = {}
+
+    def context_for(email: str) -> Any:
+        if email not in contexts:
+            contexts[email] = browser.new_context(
+                base_url=base_url, storage_state=signed_in_as(email)
+            )
+        return contexts[email]
+
+    try:
+        board = context_for(SERVICE_USER).request.get("/ideas").text()
+        if "Next page" not in board:
+            _create_fallback_ideas(context_for)
+    finally:
+        for context in contexts.values():
+            context.close()
+    _ready.add(base_url)
+
+
+def _create_fallback_ideas(context_for: Any) -> None:
+    forms = {}
+    for author in {idea[4] for idea in FALLBACK_IDEAS}:
+        forms[author] = context_for(author).request.get("/ideas/new").text()
+    time.sleep(3.2)  # the form's minimum fill time: faster is treated as a bot
+    ids = []
+    for title, description, category, unit, author in FALLBACK_IDEAS:
+        html = forms[author]
+        response = context_for(author).request.post(
+            "/ideas",
+            form={
+                **_form_fields(html),
+                "form_token": uuid.uuid4().hex,
+                "title": title,
+                "description": description,
+                "unit_id": _unit_ids(html)[unit],
+                "category": category,
+            },
+        )
+        assert response.ok, f"could not create {title!r}: {response.status}"
+        match = re.search(r'href="/ideas/(\d+)"', response.text())
+        assert match, f"no idea link on the receipt for {title!r}"
+        ids.append(int(match.group(1)))
+    for index, author, body in FALLBACK_COMMENTS:
+        done = context_for(author).request.post(
+            f"/ideas/{ids[index]}/comments", form={"body": body}
+        )
+        assert done.ok, f"comment failed: {done.status}"
+
+
+@pytest.fixture
+def demo_ideas(browser: Any, live_server: str, signed_in_as: Any) -> None:
+    ensure_demo_ideas(browser, live_server, signed_in_as)
+
+
+def idea_href(page: Any, path: str) -> str:
+    """The address of the first idea listed at ``path`` (a board address)."""
+    page.goto(path)
+    href = page.locator("#results .fc-idea__title a").first.get_attribute("href")
+    assert href, f"no ideas at {path}"
+    return href
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def unique_email(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.net"
+
+
+def result_titles(page: Any) -> list[str]:
+    return page.locator("#results .fc-idea__title").all_inner_texts()
+
+
+def fill_idea_form(page: Any, title: str, description: str) -> None:
+    page.get_by_label("Your idea in a few words").fill(title)
+    page.get_by_label("Describe your idea").fill(description)
+    # The place search narrows the list (HTMX); the one place left is chosen. A pause while
+    # typing lets a search run: what was typed so far must survive it.
+    place = page.get_by_label("Find a place by name")
+    place.press_sequentially("Willow ", delay=30)
+    page.wait_for_timeout(400)
+    place.press_sequentially("Ward", delay=30)
+    expect(page.locator("#unit_id option")).to_have_count(1)
+    expect(place).to_have_value("Willow Ward")
+    expect(place).to_be_focused()
+    expect(page.locator("#unit_id")).to_have_value(re.compile(r"^\d+$"))
+    page.get_by_label("Environment and surroundings").check()
+    page.get_by_label("A carer, family member or friend").check()
+
+
+# --- 1. suggest an idea without an account ----------------------------------------------------
+
+
+def test_anonymous_idea_receipt_and_follow(phone_page: Any, new_page: Any) -> None:
+    page = phone_page
+    title = f"Somewhere to charge a phone in the waiting room {uuid.uuid4().hex[:4]}"
+    page.goto("/ideas/new")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Suggest an idea")
+    fill_idea_form(
+        page,
+        title,
+        "My phone ran out while I waited two hours for my appointment, so I could not tell "
+        "my family where I was. A charging point would help.",
+    )
+    page.wait_for_timeout(3200)  # the form's minimum fill time
+    screenshot(page, "ideas-journey-1-form-filled")
+    page.get_by_role("button", name="Send my idea").click()
+
+    page.wait_for_url("**/ideas/receipt/*?sent=1")
+    main = page.get_by_role("main")
+    expect(page.locator(".nhsuk-panel")).to_contain_text("Idea sent")
+    expect(main.get_by_role("heading", name="What happens next")).to_be_visible()
+    expect(main).to_contain_text("not monitored 24 hours a day")
+    expect(main).to_contain_text(title)
+    screenshot(page, "ideas-journey-2-receipt")
+
+    link = page.locator("#receipt-link").inner_text().strip()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/ideas/receipt/\S+", link), link
+    # The private link works anywhere: open it in a browser with no cookies of this one.
+    other = new_page(**PHONE)
+    other.goto(link)
+    expect(other.get_by_role("heading", level=1)).to_have_text("Your idea")
+    expect(other.get_by_role("main")).to_contain_text(title)
+    expect(other.get_by_role("main").locator(".nhsuk-tag")).to_have_text("Submitted")
+
+    other.get_by_label("Email address").fill("updates@example.net")
+    other.get_by_role("button", name="Email me updates").click()
+    other.wait_for_url("**notice=email-saved")
+    expect(other.get_by_role("main")).to_contain_text("We will email you when there is news")
+    screenshot(other, "ideas-journey-3-email-saved")
+
+    other.get_by_role("link", name="See the public page for this idea").click()
+    other.wait_for_url(re.compile(r"/ideas/\d+$"))
+    expect(other.get_by_role("heading", level=1)).to_have_text(title)
+    expect(other.get_by_role("main")).to_contain_text("Suggested by a carer")
+    screenshot(other, "ideas-journey-4-public-page")
+
+
+# --- 2. register, support, comment and hear back ----------------------------------------------
+
+VOTING_OPEN = re.compile(r"^\s*(Submitted|Under review|Accepted|In progress)\s*$")
+
+
+def register(page: Any, email: str, name: str = "Robin") -> None:
+    page.goto("/register")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Display name").fill(name)
+    page.get_by_label("Someone who uses mental health services").check()
+    page.get_by_label("Create a password").fill("willow ferry compass meadow")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/account?notice=registered")
+
+
+def supporters(page: Any) -> int:
+    return int(page.locator("#vote .fc-vote__count strong").inner_text())
+
+
+def test_register_support_comment_and_notification(
+    phone_page: Any, new_page: Any, signed_in_as: Any, demo_ideas: None
+) -> None:
+    page = phone_page
+    register(page, unique_email("supporter"))
+
+    # An idea from the board that can still be supported.
+    page.goto("/ideas")
+    card = page.locator("#results .fc-idea").filter(
+        has=page.locator(".nhsuk-tag", has_text=VOTING_OPEN)
+    )
+    title = card.first.locator(".fc-idea__title").inner_text()
+    card.first.get_by_role("link", name=title).click()
+    page.wait_for_url(re.compile(r"/ideas/\d+$"))
+    idea_url = page.url
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    before = supporters(page)
+
+    page.evaluate("() => { window.__sameDocument = true; }")
+    button = page.locator("#vote button")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    page.get_by_role("button", name="Support this idea").click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button).to_have_text("You support this")
+    assert supporters(page) == before + 1
+    expected = f"{before + 1} supporter" + ("" if before + 1 == 1 else "s")
+    expect(page.locator("#vote-status")).to_contain_text(expected)
+    expect(page.locator("#vote-status")).to_have_attribute("aria-live", "polite")
+    assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
+    # Keyboard users stay on the button they pressed.
+    expect(button).to_be_focused()
+    screenshot(page, "ideas-journey-5-supported")
+
+    button.click()  # press again: no longer support it
+    expect(button).to_have_attribute("aria-pressed", "false")
+    assert supporters(page) == before
+    expect(page.locator("#vote-status")).to_contain_text("You no longer support this idea")
+
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    expect(page.locator("#vote button")).to_have_attribute("aria-pressed", "true")
+    assert supporters(page) == before + 1
+
+    comment = f"I would find this really useful ({uuid.uuid4().hex[:6]})."
+    page.get_by_label("Add a comment").fill(comment)
+    page.get_by_role("button", name="Post comment").click()
+    page.wait_for_url("**notice=comment-added*")
+    posted = page.locator(".fc-comment", has_text=comment)
+    expect(posted).to_be_visible()
+    expect(posted.locator(".fc-comment__meta strong")).to_have_text("A service user")
+    expect(posted).not_to_contain_text("Robin")
+    screenshot(page, "ideas-journey-6-commented")
+
+    # Someone else joins the conversation...
+    carer = new_page(**PHONE, storage_state=signed_in_as(CARER))
+    carer.goto(idea_url)
+    carer.get_by_label("Add a comment").fill("We would use this too.")
+    carer.get_by_role("button", name="Post comment").click()
+    carer.wait_for_url("**notice=comment-added*")
+
+    # ...and the first person hears about it.
+    page.goto("/me")
+    updates = page.locator(".fc-notifications")
+    expect(updates).to_contain_text(f"New comment on {title}")
+    expect(updates.locator(".nhsuk-tag")).to_contain_text(["New"])
+    screenshot(page, "ideas-journey-7-notification")
+
+
+# --- 3. the board: HTMX filters, history, and no JavaScript -----------------------------------
+
+
+def query(page: Any) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def test_board_filters_update_results_and_history(phone_page: Any, demo_ideas: None) -> None:
+    page = phone_page
+    page.goto("/ideas")
+    everything = result_titles(page)
+    assert len(everything) >= 2
+    page.evaluate("() => { window.__sameDocument = true; }")
+
+    page.get_by_label("Search ideas").press_sequentially("room", delay=40)
+    page.wait_for_url("**/ideas?*q=room*")
+    expect(page.locator("#results")).to_contain_text(re.compile("quiet room", re.I))
+    searched = result_titles(page)
+    assert 0 < len(searched) < len(everything)
+    # Screen readers hear a one-line summary, not the whole list again.
+    expect(page.locator("#results-status")).to_have_text(
+        re.compile(rf"^Showing {len(searched)} ideas?\.")
+    )
+    expect(page.locator("#results-status")).to_have_attribute("role", "status")
+    assert page.locator("#results[aria-live]").count() == 0
+    assert page.evaluate("() => window.__sameDocument === true"), "the search reloaded the page"
+    screenshot(page, "ideas-board-searched")
+
+    page.get_by_label("Sort by").select_option("new")
+    page.wait_for_url("**sort=new*")
+    assert query(page)["q"] == ["room"]
+    expect(page.locator("#results")).to_contain_text(re.compile("quiet room", re.I))
+    newest = result_titles(page)
+    assert sorted(newest) == sorted(searched)
+    assert page.evaluate("() => window.__sameDocument === true")
+
+    # The pushed address is a real page of its own.
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ideas to improve our services")
+    expect(page.get_by_label("Search ideas")).to_have_value("room")
+    expect(page.get_by_label("Sort by")).to_have_value("new")
+    assert result_titles(page) == newest
+
+    # Back goes to the results before the sort changed.
+    page.go_back()
+    page.wait_for_url(lambda url: "sort=new" not in url)
+    expect(page.locator("#results")).to_contain_text(re.compile("quiet room", re.I))
+    expect(page.get_by_label("Sort by")).to_have_value("top")
+    assert result_titles(page) == searched
+    assert query(page).get("q") == ["room"]
+
+
+def test_board_without_javascript(new_page: Any, demo_ideas: None) -> None:
+    page = new_page(java_script_enabled=False, **PHONE)
+    page.goto("/ideas")
+    first_page = result_titles(page)
+    assert len(first_page) == 20, "the board shows 20 ideas a page"
+
+    apply = page.get_by_role("button", name="Show ideas")
+    expect(apply).to_be_visible()
+    page.get_by_label("Search ideas").fill("ward")
+    page.get_by_label("Sort by").select_option("new")
+    apply.click()
+    page.wait_for_url("**/ideas?*q=ward*")
+    assert query(page)["sort"] == ["new"]
+    found = result_titles(page)
+    assert found
+    assert found != first_page
+
+    page.goto("/ideas")
+    page.get_by_role("link", name="Next page").click()
+    page.wait_for_url("**cursor=*")
+    second_page = result_titles(page)
+    assert second_page, "the second page is empty"
+    assert not set(second_page) & set(first_page), "the second page repeats the first"
+    page.get_by_role("link", name="Back to the first page").click()
+    page.wait_for_url(lambda url: "cursor" not in url)
+    assert result_titles(page) == first_page
+
+
+def test_next_page_with_javascript(phone_page: Any, demo_ideas: None) -> None:
+    """Paging is a plain link even with JavaScript: the next page starts at the top."""
+    page = phone_page
+    page.goto("/ideas")
+    first_page = result_titles(page)
+    page.get_by_role("link", name="Next page").click()
+    page.wait_for_url("**cursor=*")
+    expect(page.get_by_role("link", name="Back to the first page")).to_be_visible()
+    assert not set(result_titles(page)) & set(first_page)
+    assert page.evaluate("() => window.scrollY") == 0
+
+
+# --- 4. similar ideas while typing ------------------------------------------------------------
+
+
+def test_similar_ideas_while_typing(phone_page: Any, demo_ideas: None) -> None:
+    page = phone_page
+    page.goto("/ideas/new")
+    title_box = page.get_by_label("Your idea in a few words")
+    title_box.press_sequentially("Quiet room in the evening", delay=30)
+    card = page.locator("#similar .fc-similar")
+    expect(card.get_by_role("heading", name="Similar ideas already suggested")).to_be_visible()
+    instead = card.get_by_role("link", name=re.compile(r"^support this one instead\s*: "))
+    expect(instead.first).to_be_visible()
+    match = card.get_by_role("link", name=re.compile("quiet room", re.I)).first
+    expect(match).to_be_visible()
+    suggested = match.inner_text()
+    # Typing goes on uninterrupted: the card does not take focus.
+    expect(title_box).to_be_focused()
+    screenshot(page, "ideas-similar")
+    card.screenshot(path=str(SCREENSHOTS / "ideas-similar-card.png"))
+
+    card.get_by_role(
+        "link", name=re.compile(rf"^support this one instead\s*: {re.escape(suggested)}$")
+    ).click()
+    page.wait_for_url(re.compile(r"/ideas/\d+#vote$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(suggested)
+
+
+# --- screenshots ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_screenshots_of_the_main_pages(
+    size: str, new_page: Any, signed_in_as: Any, demo_ideas: None
+) -> None:
+    """For people to look at: test-artifacts/screenshots/ideas-*-{phone,desktop}.png."""
+    options = PHONE if size == "phone" else DESKTOP
+    page = new_page(**options)
+    page.goto("/ideas")
+    screenshot(page, f"ideas-board-{size}")
+    page.goto("/ideas/new")
+    screenshot(page, f"ideas-form-{size}")
+    discussed = idea_href(page, "/ideas?sort=discussed")
+    page.goto(discussed)
+    screenshot(page, f"ideas-idea-{size}")
+    signed_in = new_page(**options, storage_state=signed_in_as(SERVICE_USER))
+    signed_in.goto(discussed)
+    screenshot(signed_in, f"ideas-idea-signed-in-{size}")
+    signed_in.goto("/")
+    screenshot(signed_in, f"ideas-home-signed-in-{size}")
+
+
+README_SHOTS = ROOT / "docs" / "screenshots"
+
+
+@pytest.mark.skipif(
+    os.environ.get("FULLCIRCLE_UPDATE_SCREENSHOTS") != "1",
+    reason="set FULLCIRCLE_UPDATE_SCREENSHOTS=1 to refresh docs/screenshots",
+)
+def test_readme_screenshots_of_the_board(new_page: Any, demo_ideas: None) -> None:
+    """Small (1x, first screen) pictures of the board for the README (test_readme_screenshots.py
+    makes the home page's)."""
+
+    def save(page: Any, name: str) -> Path:
+        path = README_SHOTS / name
+        page.screenshot(path=str(path), animations="disabled", caret="hide")
+        assert path.stat().st_size < 160_000, f"{name} is {path.stat().st_size} bytes"
+        return path
+
+    phone = {**PHONE, "device_scale_factor": 1}
+    page = new_page(**phone)
+    page.goto("/ideas")
+    save(page, "board-phone.png")
+    desktop = new_page(**DESKTOP, device_scale_factor=1)
+    desktop.goto("/ideas")
+    save(desktop, "board-desktop.png")
