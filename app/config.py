@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     mail_from: str = "Fullcircle <no-reply@fullcircle.invalid>"
     safeguarding_emails: Annotated[list[EmailStr], NoDecode] = []
+    #: The organisation's own 24-hour mental health line, listed first with the national ones.
+    crisis_line_name: str | None = None
+    crisis_line_phone: str | None = None
 
     staff_session_idle_minutes: int = 30
     staff_session_absolute_hours: int = 12

@@ -93,6 +93,8 @@ def environment() -> Environment:
         site_name=settings.site_name,
         organisation_name=settings.organisation_name,
         base_url=settings.base_url.rstrip("/"),
+        crisis_line_name=settings.crisis_line_name,
+        crisis_line_phone=settings.crisis_line_phone,
         static_url=static_url,
         asset_path="/static/nhsuk/assets",
     )
