@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = 30
     login_ip_window_minutes: int = 60
 
+    #: Seconds anonymous visitors' board, idea pages and public API may be served from each
+    #: process's short-lived copy (0 turns it off).
+    public_cache_seconds: float = 3.0
+
     #: Benchmarks only: add an X-SQL-Statements header counting each request's statements.
     expose_sql_count: bool = False
 

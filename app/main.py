@@ -11,6 +11,7 @@ from app.admin.routes import router as admin_router
 from app.api.routes import router as api_router
 from app.assets import STATIC_DIR, CachedStaticFiles
 from app.config import get_settings
+from app.core.pagecache import PublicPageCache
 from app.ideas.api import router as ideas_api_router
 from app.ideas.routes import router as ideas_router
 from app.pages.routes import router as pages_router
@@ -56,6 +57,11 @@ def create_app() -> FastAPI:
         ideas_api_router,
     ):
         app.include_router(router)
+    app.add_middleware(
+        PublicPageCache,
+        seconds=settings.public_cache_seconds,
+        cookie_name=settings.session_cookie_name,
+    )
     # Level 6: nearly the size of 9 for a fraction of the CPU.
     app.add_middleware(GZipMiddleware, minimum_size=800, compresslevel=6)
     app.add_middleware(SecurityMiddleware, settings=settings)

@@ -345,7 +345,8 @@ def bench_one(db: str, size: int, args: argparse.Namespace, workdir: Path) -> Ru
             result.first_load_compressed_bytes,
         ) = first_load(port)
         for name, path, script, headers in plan:
-            fetch(port, path if name != "submit" else "/api/v1/ideas", headers)  # warm up
+            # Warm up (first renders, template compilation, connection pools) before measuring.
+            wrk(base, path, script=script, duration=2, connections=args.connections, env=lua_env)
             method = "PUT" if name == "vote" else "GET"
             sql = fetch(port, path, headers, method=method)[1].get("x-sql-statements")
             rps, p50, p99, total, errors = wrk(

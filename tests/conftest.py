@@ -10,6 +10,8 @@ import pytest
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 os.environ["FULLCIRCLE_ENV"] = "test"
+# Tests read their own writes at once; the microcache has its own tests (tests/test_pagecache.py).
+os.environ.setdefault("FULLCIRCLE_PUBLIC_CACHE_SECONDS", "0")
 os.environ.setdefault("DATABASE_URL", TEST_DATABASE_URL or "sqlite:///./test-unused.db")
 
 from fastapi.testclient import TestClient  # noqa: E402
