@@ -161,13 +161,16 @@ def seed_demo(
 @app.command()
 def worker(once: bool = False, interval: float = 10.0) -> None:
     """Deliver queued email (and later, other background work). Safe to run on several hosts."""
-    from app.core import mail
+    from app.core import mail, ratelimit
     from app.db import open_session
 
     settings = get_settings()
     if not settings.smtp_configured:
         typer.echo("SMTP is not configured: email stays in the outbox.", err=True)
     while True:
+        with open_session(write=True) as db:
+            ratelimit.prune(db)
+            db.commit()
         with open_session(write=True) as db:
             sent = mail.deliver_pending(db)
         if sent:

@@ -35,20 +35,28 @@ def deliver_pending(db: Session, *, settings: Settings | None = None, limit: int
         .order_by(OutboxEmail.id)  # type: ignore[arg-type]
         .limit(limit)
     )
-    if db.get_bind().dialect.name == "postgresql":
+    postgres = db.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # Row locks let several workers share the queue without sending anything twice.
         query = query.with_for_update(skip_locked=True)
+    messages = list(db.scalars(query))
+    if not postgres:
+        # SQLite's write lock covers the whole database: never hold it while SMTP talks.
+        db.commit()
     sent = 0
-    for message in db.scalars(query):
+    for message in messages:
         try:
             _send(settings, message)
         except (OSError, smtplib.SMTPException) as exc:
             message.attempts += 1
             message.last_error = type(exc).__name__
             log.warning("outbox email %s not sent: %s", message.id, type(exc).__name__)
-            continue
-        message.sent_at = utcnow()
-        message.attempts += 1
-        sent += 1
+        else:
+            message.sent_at = utcnow()
+            message.attempts += 1
+            sent += 1
+        if not postgres:
+            db.commit()
     db.commit()
     return sent
 
