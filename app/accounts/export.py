@@ -8,7 +8,18 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.accounts import repository as repo
-from app.models import ApiToken, AuditEvent, AuthSession, Unit, User, UserUnit
+from app.models import (
+    ApiToken,
+    AuditEvent,
+    AuthSession,
+    Comment,
+    Follow,
+    Idea,
+    Unit,
+    User,
+    UserUnit,
+    Vote,
+)
 
 
 def collect(db: Session, *, user: User) -> dict[str, Any]:
@@ -25,7 +36,37 @@ def collect(db: Session, *, user: User) -> dict[str, Any]:
         .where((AuditEvent.subject_user_id == user.id) | (AuditEvent.actor_id == user.id))
         .order_by(col(AuditEvent.id))
     ).all()
+    ideas = db.scalars(select(Idea).where(col(Idea.author_id) == user.id).order_by(col(Idea.id)))
+    comments = db.scalars(
+        select(Comment).where(col(Comment.author_id) == user.id).order_by(col(Comment.id))
+    )
+    votes = db.scalars(select(Vote).where(col(Vote.user_id) == user.id).order_by(col(Vote.id)))
+    follows = db.scalars(select(Follow).where(col(Follow.user_id) == user.id))
     return {
+        "ideas": [
+            {
+                "id": i.id,
+                "title": i.title,
+                "description": i.description,
+                "benefit": i.benefit,
+                "status": i.status,
+                "submitted_as": i.submitted_as,
+                "created_at": i.created_at.isoformat(),
+            }
+            for i in ideas
+        ],
+        "comments": [
+            {
+                "id": c.id,
+                "idea_id": c.idea_id,
+                "body": c.body,
+                "created_at": c.created_at.isoformat(),
+                "removed": c.deleted_at is not None,
+            }
+            for c in comments
+        ],
+        "votes": [{"idea_id": v.idea_id, "created_at": v.created_at.isoformat()} for v in votes],
+        "following": [f.idea_id for f in follows],
         "account": {
             "email": user.email,
             "display_name": user.display_name,

@@ -210,3 +210,22 @@ class TestAccountPage:
         assert "account.deleted" in events
         # The address is free to register again.
         assert repo.user_by_email(db, "leaving@example.org") is None
+
+
+class TestExportIncludesContributions:
+    def test_ideas_comments_votes_and_follows_are_in_my_data(
+        self, client: TestClient, db: Session
+    ) -> None:
+        from tests.ideas.factories import create_comment, create_idea, create_vote
+
+        user = create_user(db)
+        idea = create_idea(db, title="Hot drinks after nine", author=user)
+        other = create_idea(db, title="Clearer letters")
+        create_vote(db, idea=other, user=user)
+        create_comment(db, idea=other, author=user, body="Yes please, plain English")
+        sign_in(client, user)
+        data = client.get("/account/export").json()
+        assert [i["title"] for i in data["ideas"]] == ["Hot drinks after nine"]
+        assert [c["body"] for c in data["comments"]] == ["Yes please, plain English"]
+        assert [v["idea_id"] for v in data["votes"]] == [other.id]
+        assert set(data["following"]) == {idea.id, other.id}
