@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DATABASE_URL ?= sqlite:///./fullcircle.db
 
-.PHONY: run test lint typecheck pytest install messages bench bench-full clean
+.PHONY: run test lint typecheck pytest install messages bench bench-full wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,11 @@ messages: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-bench: $(STAMP)
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { echo "installing Debian wrk"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+
+bench: $(STAMP) wrk
 	$(BIN)/python bench/run.py --sizes 1000,100000
 
-bench-full: $(STAMP)
+bench-full: $(STAMP) wrk
 	$(BIN)/python bench/run.py --sizes 1000,100000,1000000
