@@ -88,33 +88,14 @@ def set_roles(
     """Replace an account's roles (staff roles are granted only by admins: this CLI or /admin)."""
     from app.accounts import repository as repo
     from app.accounts import service as accounts
-    from app.core import audit
     from app.db import session_scope
-    from app.models import UserRole
 
     with session_scope() as db:
         user = repo.user_by_email(db, accounts.normalise_email(email))
-        if user is None or user.id is None:
+        if user is None:
             _fail(f"no account with email {email}")
             return
-        current = repo.roles_of(db, user.id)
-        for r in current - set(role):
-            db.execute(
-                UserRole.__table__.delete().where(  # type: ignore[attr-defined]
-                    (UserRole.user_id == user.id) & (UserRole.role == r)
-                )
-            )
-        for r in set(role) - current:
-            db.add(UserRole(user_id=user.id, role=r))
-        accounts.end_all_sessions(db, user=user, reason="roles changed from the command line")
-        audit.record(
-            db,
-            "roles.changed",
-            subject_user_id=user.id,
-            via="cli",
-            added=sorted(set(role) - current),
-            removed=sorted(current - set(role)),
-        )
+        accounts.set_roles(db, user=user, roles=set(role), actor=None, via="command line")
     typer.echo(f"Roles of {email}: {', '.join(sorted(role)) or 'none'}")
 
 

@@ -429,12 +429,17 @@ def resolve_api_token(db: Session, *, secret: str) -> Principal | None:
 # --- roles ------------------------------------------------------------------------------------
 
 
-def set_roles(db: Session, *, user: User, roles: set[Role], actor: User) -> None:
-    """Replace a person's roles (admin only). Their sessions end so the change takes effect."""
+def set_roles(
+    db: Session, *, user: User, roles: set[Role], actor: User | None, via: str = "admin pages"
+) -> None:
+    """Replace a person's roles (an admin, or the command line when ``actor`` is None).
+
+    Their sessions end so the change takes effect at once.
+    """
     assert user.id is not None
-    assert actor.id is not None
+    actor_id = actor.id if actor else None
     current = repo.roles_of(db, user.id)
-    if user.id == actor.id and Role.admin in current and Role.admin not in roles:
+    if user.id == actor_id and Role.admin in current and Role.admin not in roles:
         raise Conflict(_("You cannot remove your own admin role. Ask another admin."))
     for role in current - roles:
         db.execute(
@@ -443,14 +448,15 @@ def set_roles(db: Session, *, user: User, roles: set[Role], actor: User) -> None
             )
         )
     for role in roles - current:
-        db.add(UserRole(user_id=user.id, role=role, granted_by_id=actor.id))
+        db.add(UserRole(user_id=user.id, role=role, granted_by_id=actor_id))
     if roles != current:
         repo.revoke_sessions(db, user.id, utcnow())
         audit.record(
             db,
             "roles.changed",
-            actor_id=actor.id,
+            actor_id=actor_id,
             subject_user_id=user.id,
+            via=via,
             added=sorted(roles - current),
             removed=sorted(current - roles),
         )

@@ -41,7 +41,11 @@ class TestEventsAreRecorded:
         client.post(f"/admin/users/{person.id}/roles", data={"roles": ["moderator"]})
         event = only_event(engine, "roles.changed")
         assert (event.actor_id, event.subject_user_id) == (admin.id, person.id)
-        assert event.details == {"added": ["moderator"], "removed": ["service_user"]}
+        assert event.details == {
+            "added": ["moderator"],
+            "removed": ["service_user"],
+            "via": "admin pages",
+        }
 
     def test_unchanged_roles_are_not_logged(
         self, client: TestClient, db: Session, engine: Engine
