@@ -238,8 +238,15 @@ def submit_idea(request: Request, db: DbSession, principal: Public, values: Form
     return RedirectResponse(f"/ideas/receipt/{result.receipt}?sent=1", status_code=303)
 
 
-@router.get("/ideas/receipt/{receipt}")
-def receipt(request: Request, receipt: str, db: DbSession, principal: Public) -> Response:
+def _receipt_page(
+    request: Request,
+    db: Session,
+    receipt: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     idea = ideas.by_receipt(db, receipt=receipt)
     assert idea.id is not None
     return render(
@@ -252,10 +259,17 @@ def receipt(request: Request, receipt: str, db: DbSession, principal: Public) ->
             "status_labels": ideas.STATUS_LABELS,
             "events": repo.events(db, idea.id),
             "response_days": get_settings().response_target_working_days,
-            "errors": [],
+            "errors": errors or [],
+            "values": values or {},
             "notice": notice_from(request),
         },
+        status_code=status_code,
     )
+
+
+@router.get("/ideas/receipt/{receipt}")
+def receipt(request: Request, receipt: str, db: DbSession, principal: Public) -> Response:
+    return _receipt_page(request, db, receipt)
 
 
 @router.post("/ideas/receipt/{receipt}/email")
@@ -266,33 +280,18 @@ def receipt_email(
     principal: Public,
     values: FormValues,
 ) -> Response:
-    idea = ideas.by_receipt(db, receipt=receipt)
     email = values.get("email", "").strip()
     if "@" not in email or len(email) > 320 or " " in email:
-        assert idea.id is not None
-        return render(
+        message = _("Enter an email address in the correct format, like name@example.com")
+        return _receipt_page(
             request,
-            "ideas/receipt.html",
-            {
-                "idea": idea,
-                "receipt": receipt,
-                "just_sent": False,
-                "status_labels": ideas.STATUS_LABELS,
-                "events": repo.events(db, idea.id),
-                "response_days": get_settings().response_target_working_days,
-                "errors": [
-                    {
-                        "field": "email",
-                        "msg": _(
-                            "Enter an email address in the correct format, like name@example.com"
-                        ),
-                    }
-                ],
-                "values": values,
-            },
+            db,
+            receipt,
+            values=values,
             status_code=422,
+            errors=[{"field": "email", "msg": message}],
         )
-    notifications.subscribe(db, idea=idea, email=email)
+    notifications.subscribe(db, idea=ideas.by_receipt(db, receipt=receipt), email=email)
     db.commit()
     return RedirectResponse(f"/ideas/receipt/{receipt}?notice=email-saved", status_code=303)
 
