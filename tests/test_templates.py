@@ -26,7 +26,7 @@ from app.config import get_settings
 from app.models import Role
 from app.templating import TEMPLATE_DIR, environment
 from tests.factories import create_unit, create_user, sign_in
-from tests.security.helpers import ATTR_XSS, SCRIPT_XSS, get_pages
+from tests.security.helpers import ATTR_XSS, PUBLIC_PAGES, SCRIPT_XSS, get_pages
 
 # --- (a) every template and block, with hostile text ------------------------------------------
 
@@ -406,22 +406,11 @@ def assert_first_party(response: httpx.Response) -> None:
         assert parts.netloc in OWN_HOSTS, where
 
 
-PUBLIC_PAGES = [
-    "/",
-    "/help",
-    "/privacy",
-    "/accessibility",
-    "/terms",
-    "/login",
-    "/register",
-    "/password-reset",
-    "/logout",
-    "/no-such-page",
-]
+PAGES_TO_SWEEP = [*PUBLIC_PAGES, "/no-such-page"]
 
 
 class TestNoThirdPartyUrls:
-    @pytest.mark.parametrize("path", PUBLIC_PAGES)
+    @pytest.mark.parametrize("path", PAGES_TO_SWEEP)
     def test_public_pages(self, client: TestClient, path: str) -> None:
         assert_first_party(client.get(path))
 

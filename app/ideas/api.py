@@ -29,6 +29,7 @@ from app.ideas.schemas import (
     IdeaPublic,
 )
 from app.models import Category, Comment, Idea, IdeaStatus, Unit
+from app.units import service as units
 from app.votes import service as votes_service
 
 router = APIRouter(prefix="/api/v1", tags=["ideas"])
@@ -127,7 +128,7 @@ def _unit(db: Session, ref: int | str, *, field: str) -> Unit:
         number = int(ref)
         unit = db.get(Unit, number) if 1 <= number <= ID_MAX else None
     if unit is None and isinstance(ref, str):
-        unit = repo.unit_by_slug(db, ref)
+        unit = units.by_slug(db, ref)
     if unit is None:
         raise InvalidInput(errors=[{"field": field, "msg": _("There is no such unit")}])
     return unit

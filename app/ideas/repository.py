@@ -290,10 +290,6 @@ def category_by_slug(db: Session, slug: str) -> Category | None:
     return db.scalars(select(Category).where(col(Category.slug) == slug)).first()
 
 
-def unit_by_slug(db: Session, slug: str) -> Unit | None:
-    return db.scalars(select(Unit).where(col(Unit.slug) == slug)).first()
-
-
 def authors(db: Session, ids: set[int]) -> dict[int, User]:
     if not ids:
         return {}

@@ -77,7 +77,7 @@ def board_filters(db: Session, params: dict[str, str]) -> tuple[BoardFilters, di
         sort = Sort(params.get("sort") or Sort.top)
     except ValueError:
         sort = Sort.top
-    unit = repo.unit_by_slug(db, params["unit"]) if params.get("unit") else None
+    unit = units.by_slug(db, params["unit"]) if params.get("unit") else None
     category = repo.category_by_slug(db, params["category"]) if params.get("category") else None
     try:
         status = IdeaStatus(params["status"]) if params.get("status") else None
@@ -141,7 +141,7 @@ def _form_context(
 def new_idea(request: Request, db: DbSession, principal: Public) -> Response:
     values: dict[str, Any] = {}
     if slug := request.query_params.get("unit"):
-        unit = repo.unit_by_slug(db, slug)
+        unit = units.by_slug(db, slug)
         if unit is not None:
             values["unit_id"] = str(unit.id)
     if principal:

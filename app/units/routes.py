@@ -12,13 +12,11 @@ import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
-from sqlmodel import Session, select
 
 from app.config import get_settings
 from app.deps import DbSession, Public
 from app.errors import NotFound
 from app.i18n import _
-from app.models import Unit
 from app.templating import render
 from app.units import service as units
 
@@ -65,13 +63,6 @@ def qr_svg(url: str) -> Markup:
     return Markup(attrs + svg.removeprefix("<svg "))
 
 
-def _unit_by_slug(db: Session, slug: str) -> Unit:
-    unit = db.scalars(select(Unit).where(Unit.slug == slug)).first()
-    if unit is None:
-        raise NotFound()
-    return unit
-
-
 @router.get("")
 def unit_list(request: Request, db: DbSession, principal: Public) -> Response:
     return render(request, "units/index.html", {"tree": units.tree(db)})
@@ -79,7 +70,9 @@ def unit_list(request: Request, db: DbSession, principal: Public) -> Response:
 
 @router.get("/{slug}/poster")
 def poster(request: Request, slug: str, db: DbSession, principal: Public) -> Response:
-    unit = _unit_by_slug(db, slug)
+    unit = units.by_slug(db, slug)
+    if unit is None:
+        raise NotFound()
     url = idea_url(unit.slug)
     return render(
         request,

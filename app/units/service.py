@@ -40,6 +40,10 @@ def root(db: Session) -> Unit:
     return unit
 
 
+def by_slug(db: Session, slug: str) -> Unit | None:
+    return db.scalars(select(Unit).where(col(Unit.slug) == slug)).first()
+
+
 def all_units(db: Session) -> Sequence[Unit]:
     return db.scalars(select(Unit).order_by(col(Unit.path))).all()
 

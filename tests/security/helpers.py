@@ -34,6 +34,20 @@ TRACEBACK_MARKERS = (
 )
 
 
+#: Pages anyone can open, checked by several security sweeps.
+PUBLIC_PAGES = [
+    "/",
+    "/help",
+    "/privacy",
+    "/accessibility",
+    "/terms",
+    "/login",
+    "/register",
+    "/password-reset",
+    "/logout",
+]
+
+
 def page(response: httpx.Response) -> BeautifulSoup:
     return BeautifulSoup(response.text, "html.parser")
 

@@ -10,19 +10,8 @@ from sqlmodel import Session
 
 from app.models import Role
 from tests.factories import create_user, sign_in
-from tests.security.helpers import get_pages, page
+from tests.security.helpers import PUBLIC_PAGES, get_pages, page
 
-PUBLIC_PAGES = [
-    "/",
-    "/help",
-    "/privacy",
-    "/accessibility",
-    "/terms",
-    "/login",
-    "/register",
-    "/password-reset",
-    "/logout",
-]
 SIGNED_IN_PAGES = ["/account", "/account/delete"]
 ADMIN_PAGES = [
     "/admin",
