@@ -1,0 +1,1 @@
+"""Moderation: screening, reports of content, and (soon) the moderation queue."""
