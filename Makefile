@@ -3,9 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 export DATABASE_URL ?= sqlite:///./fullcircle.db
+# Links in receipts, emails and posters, and seed-demo's printed sign-in address, follow PORT.
+export FULLCIRCLE_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint typecheck pytest install messages bench bench-full wrk clean
+.PHONY: run test test-fast lint typecheck pytest install messages bench bench-full wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +26,8 @@ run: $(STAMP)
 	@echo ""
 	@echo "Demo sign-in: admin@example.org (also moderator@, improvement@, safeguarding@,"
 	@echo "staff@, serviceuser@ and carer@example.org), password: purple kite harbour lantern"
-	@echo "Serving on http://127.0.0.1:8000 (press Ctrl+C to stop)"
-	$(BIN)/fullcircle serve --host 127.0.0.1 --port 8000
+	@echo "Serving on http://127.0.0.1:$(PORT) (press Ctrl+C to stop)"
+	$(BIN)/fullcircle serve --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -37,6 +40,10 @@ pytest: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadfile -q
 
 test: lint typecheck pytest
+
+# The edit loop: no browser, no schemathesis, no concurrency tests (make test runs them all).
+test-fast: lint typecheck
+	$(BIN)/pytest -n 2 --dist loadfile -q -m "not browser and not slow"
 
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -o app/locale/messages.pot --no-location --sort-output .

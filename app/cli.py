@@ -2,7 +2,7 @@
 
 import sys
 import time
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -18,9 +18,20 @@ token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code=1)
+
+
+def _account(db: Any, email: str) -> Any:
+    """The account with this email address, or exit with an error saying there is none."""
+    from app.accounts import repository as repo
+    from app.accounts import service as accounts
+
+    user = repo.user_by_email(db, accounts.normalise_email(email))
+    if user is None:
+        _fail(f"no account with email {email}")
+    return user
 
 
 @app.command()
@@ -49,10 +60,9 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (creates the organisation's root unit)."""
-    from app.migrations_state import upgrade
+    from app.migrations_state import upgrade_and_report
 
-    upgrade()
-    typer.echo("Database is up to date.")
+    typer.echo(upgrade_and_report(get_settings().database_url).describe())
 
 
 @app.command("create-user")
@@ -86,15 +96,11 @@ def set_roles(
     role: Annotated[list[Role], typer.Option(help="Role; repeat for several")] = [],  # noqa: B006
 ) -> None:
     """Replace an account's roles (staff roles are granted only by admins: this CLI or /admin)."""
-    from app.accounts import repository as repo
     from app.accounts import service as accounts
     from app.db import session_scope
 
     with session_scope() as db:
-        user = repo.user_by_email(db, accounts.normalise_email(email))
-        if user is None:
-            _fail(f"no account with email {email}")
-            return
+        user = _account(db, email)
         accounts.set_roles(db, user=user, roles=set(role), actor=None, via="command line")
     typer.echo(f"Roles of {email}: {', '.join(sorted(role)) or 'none'}")
 
@@ -105,15 +111,11 @@ def token_create(
     name: Annotated[str, typer.Option(help="A name to tell tokens apart")] = "command line",
 ) -> None:
     """Create a personal API token; the token is the last line printed."""
-    from app.accounts import repository as repo
     from app.accounts import service as accounts
     from app.db import session_scope
 
     with session_scope() as db:
-        user = repo.user_by_email(db, accounts.normalise_email(email))
-        if user is None:
-            _fail(f"no account with email {email}")
-            return
+        user = _account(db, email)
         _token, secret = accounts.create_api_token(db, user=user, name=name)
     typer.echo("Token created. It is shown once: store it safely.")
     typer.echo(secret)

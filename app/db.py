@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, create_engine
 
@@ -177,3 +177,8 @@ def session_scope(*, write: bool = True) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def ping(conn: Connection) -> None:
+    """One round trip: raises if the database does not answer."""
+    conn.execute(text("SELECT 1"))

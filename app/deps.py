@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.accounts import service as accounts
-from app.accounts.service import Principal
+from app.accounts.principal import Principal
 from app.config import get_settings
 from app.db import open_session
 from app.errors import Forbidden, SignInRequired, Unauthorized, wants_json
@@ -41,7 +41,7 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def _resolve(request: Request, db: Session) -> Principal | None:
+def _resolve(request: Request, db: Session, *, touch: bool = True) -> Principal | None:
     if hasattr(request.state, "principal"):
         return request.state.principal
     principal: Principal | None = None
@@ -50,13 +50,13 @@ def _resolve(request: Request, db: Session) -> Principal | None:
         principal = accounts.resolve_api_token(db, secret=authorization[7:].strip())
         if principal is None:
             raise Unauthorized("The API token is not valid, or has been revoked.")
-        if db.dirty:
+        if touch and db.dirty:
             db.commit()
     else:
         token = request.cookies.get(get_settings().session_cookie_name)
         if token:
             principal, needs_touch = accounts.resolve_session(db, token=token)
-            if principal and needs_touch and principal.session and principal.session.id:
+            if touch and principal and needs_touch and principal.session and principal.session.id:
                 if request.method in UNSAFE_METHODS:
                     # Already a write transaction: a second connection would wait on our own
                     # lock (SQLite). The route's commit records the activity.
@@ -67,6 +67,17 @@ def _resolve(request: Request, db: Session) -> Principal | None:
     request.state.user = principal.user if principal else None
     request.state.roles = principal.roles if principal else frozenset()
     return principal
+
+
+def identify(request: Request) -> None:
+    """Who is signed in, for a page no access check has seen (an error page after routing
+    found nothing). Reads only; an invalid token or cookie is simply nobody."""
+    with open_session(write=False) as db:
+        try:
+            _resolve(request, db, touch=False)
+        except Unauthorized:
+            request.state.principal = None
+        db.expunge_all()
 
 
 def _touch(session_id: int) -> None:

@@ -18,6 +18,11 @@ def translations(locale: str = DEFAULT_LOCALE) -> NullTranslations:
     return Translations.load(str(LOCALE_DIR), [locale], domain="messages")
 
 
+def N_(message: str) -> str:  # noqa: N802 (gettext's conventional name)
+    """Mark a string for the catalogue without translating it yet (it is translated on use)."""
+    return message
+
+
 def _(message: str) -> str:
     return translations().gettext(message)
 

@@ -2,21 +2,51 @@
 
 import logging
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
-from app import errors
-from app.accounts.routes import router as accounts_router
-from app.admin.routes import router as admin_router
-from app.api.routes import router as api_router
+from app import deps
+from app.accounts import api as accounts_api
+from app.accounts import routes as accounts_routes
+from app.activity import routes as activity_routes
+from app.admin import routes as admin_routes
 from app.assets import STATIC_DIR, CachedStaticFiles
+from app.comments import api as comments_api
+from app.comments import routes as comments_routes
 from app.config import get_settings
 from app.core.pagecache import PublicPageCache
-from app.ideas.api import router as ideas_api_router
-from app.ideas.routes import router as ideas_router
-from app.pages.routes import router as pages_router
+from app.follows import routes as follows_routes
+from app.ideas import api as ideas_api
+from app.ideas import routes as ideas_routes
+from app.moderation import routes as moderation_routes
+from app.notifications import routes as notifications_routes
+from app.pages import routes as pages_routes
 from app.security.middleware import SecurityMiddleware
-from app.units.routes import router as units_router
+from app.units import routes as units_routes
+from app.votes import api as votes_api
+from app.votes import routes as votes_routes
+from app.web import errors as web_errors
+from app.web import urls
+
+#: Every router, in matching order: a domain's fixed paths (``/ideas/new``) come before the
+#: ``/ideas/{idea_id}`` of another, so ideas' own router goes first.
+ROUTERS: tuple[APIRouter, ...] = (
+    pages_routes.router,
+    ideas_routes.router,
+    votes_routes.router,
+    follows_routes.router,
+    comments_routes.router,
+    moderation_routes.router,
+    notifications_routes.router,
+    activity_routes.router,
+    units_routes.router,
+    accounts_routes.router,
+    admin_routes.router,
+    accounts_api.router,
+    ideas_api.router,
+    votes_api.router,
+    comments_api.router,
+)
 
 #: Routes not behind an access dependency, each with the reason (see the route inventory test).
 UNGUARDED_PATHS = {
@@ -45,18 +75,12 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    errors.install(app)
+    web_errors.install(app)
+    web_errors.register_identify(deps.identify)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
-    for router in (
-        pages_router,
-        ideas_router,
-        units_router,
-        accounts_router,
-        admin_router,
-        api_router,
-        ideas_api_router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
+    urls.bind(app.router)
     app.add_middleware(
         PublicPageCache,
         seconds=settings.public_cache_seconds,

@@ -1,5 +1,6 @@
 """Running Alembic migrations from code (the CLI, tests) and checking the database is at head."""
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -8,6 +9,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
+
+from app.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +26,37 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(url: str | None = None) -> None:
     command.upgrade(alembic_config(url), "head")
+
+
+@dataclass(frozen=True)
+class Upgraded:
+    """What ``migrate`` did: how many migrations ran, and whether the database was new."""
+
+    applied: int
+    created: bool
+
+    def describe(self) -> str:
+        if self.created:
+            return f"Created the database and applied {self.applied} migrations."
+        if self.applied:
+            noun = "migration" if self.applied == 1 else "migrations"
+            return f"Applied {self.applied} {noun}. Database is up to date."
+        return "Database is up to date."
+
+
+def upgrade_and_report(url: str) -> Upgraded:
+    """Upgrade to head, saying how many migrations were applied to what was there before."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            before = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        engine.dispose()
+    script = ScriptDirectory.from_config(alembic_config(url))
+    # From the heads down to (not including) what the database has; "base" for a new one.
+    pending = list(script.iterate_revisions("heads", tuple(before) or "base"))
+    upgrade(url)
+    return Upgraded(applied=len(pending), created=not before)
 
 
 @cache

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 os.environ["FULLCIRCLE_ENV"] = "test"
 # Tests read their own writes at once; the microcache has its own tests (tests/test_pagecache.py).
 os.environ.setdefault("FULLCIRCLE_PUBLIC_CACHE_SECONDS", "0")
-os.environ.setdefault("DATABASE_URL", TEST_DATABASE_URL or "sqlite:///./test-unused.db")
+os.environ.setdefault(
+    "DATABASE_URL", os.environ.get("TEST_DATABASE_URL") or "sqlite:///./test-unused.db"
+)
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
@@ -21,8 +22,7 @@ from sqlmodel import Session, SQLModel  # noqa: E402
 from app import db as app_db  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrations_state import upgrade  # noqa: E402
-
-IS_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+from tests.helpers import IS_POSTGRES, TEST_DATABASE_URL  # noqa: E402
 
 
 @pytest.fixture(scope="session")

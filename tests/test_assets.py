@@ -11,8 +11,8 @@ from app.assets import static_url
 class TestStaticAssets:
     def test_pages_link_fingerprinted_assets(self, client: TestClient) -> None:
         soup = BeautifulSoup(client.get("/").text, "html.parser")
-        urls = [t["href"] for t in soup.select("link[rel=stylesheet]")]
-        urls += [t["src"] for t in soup.select("script[src]")]
+        urls = [str(t["href"]) for t in soup.select("link[rel=stylesheet]")]
+        urls += [str(t["src"]) for t in soup.select("script[src]")]
         assert urls
         for url in urls:
             assert re.fullmatch(r"/static/[\w/.-]+\?v=[0-9a-f]{12}", url), url

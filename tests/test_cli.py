@@ -1,8 +1,10 @@
 """The ``fullcircle`` command, run against each test's own migrated database."""
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, text
 from sqlmodel import Session, select
@@ -13,10 +15,11 @@ from app.accounts import repository as accounts_repo
 from app.cli import app as cli
 from app.config import get_settings
 from app.db import open_session
-from app.migrations_state import migrations_at_head
+from app.migrations_state import alembic_config, migrations_at_head
 from app.models import AuditEvent, AuthSession, Identity, Role, Unit, User, UserRole
 from app.seed import DEMO_PASSWORD
 from tests import factories
+from tests.helpers import IS_POSTGRES
 
 GOOD_PASSWORD = "violet engine meadow quarry"
 
@@ -222,6 +225,18 @@ class TestSeedDemo:
 
 
 class TestMigrate:
+    def test_a_brand_new_database_is_created_and_migrated(
+        self, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        if IS_POSTGRES:
+            pytest.skip("a brand-new database is a new SQLite file")
+        url = f"sqlite:///{tmp_path / 'new.db'}"
+        monkeypatch.setattr(get_settings(), "database_url", url)
+        result = run("migrate")
+        assert result.exit_code == 0, result.output
+        heads = len(list(ScriptDirectory.from_config(alembic_config(url)).walk_revisions()))
+        assert f"Created the database and applied {heads} migrations." in result.stdout
+
     def test_upgrading_an_up_to_date_database_changes_nothing(
         self, run: Run, engine: Engine, monkeypatch: pytest.MonkeyPatch
     ) -> None:

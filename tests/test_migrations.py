@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from app.db import make_engine
 from app.migrations_state import alembic_config
-from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
+from tests.helpers import IS_POSTGRES, TEST_DATABASE_URL
 
 
 @pytest.fixture
@@ -48,4 +48,81 @@ class TestMigrations:
 
         command.upgrade(config, "head")
         command.check(config)
+        engine.dispose()
+
+    def test_subjects_migration_keeps_every_comment_follow_and_event(
+        self, empty_database_url: str
+    ) -> None:
+        """Rows about ideas written before comments could have other subjects survive the
+        change of shape, both ways."""
+        config = alembic_config(empty_database_url)
+        command.upgrade(config, "cbd3d838340c")
+        engine = make_engine(empty_database_url)
+        now = "2026-11-30 12:00:00"
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO user_account (id, email, display_name, identity, created_at,"
+                    " updated_at) VALUES (7, 'a@example.org', 'A', 'carer', :now, :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO idea (id, title, description, unit_id, category_id,"
+                    " submitted_as, status, visibility, vote_count, comment_count, form_token,"
+                    " receipt_hash, created_at, updated_at) VALUES (3, 't', 'd', 1, 1, 'carer',"
+                    " 'submitted', 'published', 0, 1, 'ft', 'rh', :now, :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO comment (id, idea_id, author_id, author_identity,"
+                    " author_is_staff, body, visibility, created_at) VALUES (5, 3, 7, 'carer',"
+                    " false, 'hello', 'published', :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                text("INSERT INTO follow (idea_id, user_id, created_at) VALUES (3, 7, :now)"),
+                {"now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO notification (id, user_id, idea_id, kind, created_at)"
+                    " VALUES (9, 7, 3, 'comment', :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO idea_event (id, idea_id, at, kind, to_status, actor_role)"
+                    " VALUES (11, 3, :now, 'submitted', 'submitted', 'a carer')"
+                ),
+                {"now": now},
+            )
+
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            for table, key in (
+                ("comment", 5),
+                ("notification", 9),
+                ("timeline_event", 11),
+            ):
+                row = conn.execute(
+                    text(f"SELECT subject_kind, subject_id FROM {table} WHERE id = :id"),
+                    {"id": key},
+                ).one()
+                assert tuple(row) == ("idea", 3), table
+            follow = conn.execute(text("SELECT subject_kind, subject_id, user_id FROM follow"))
+            assert [tuple(r) for r in follow] == [("idea", 3, 7)]
+
+        command.downgrade(config, "cbd3d838340c")
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT idea_id FROM comment WHERE id = 5")) == 3
+            assert conn.scalar(text("SELECT idea_id FROM idea_event WHERE id = 11")) == 3
+            assert [
+                tuple(r) for r in conn.execute(text("SELECT idea_id, user_id FROM follow"))
+            ] == [(3, 7)]
         engine.dispose()

@@ -7,6 +7,7 @@ in ``app.main.UNGUARDED_PATHS``.
 
 import pytest
 from bs4 import BeautifulSoup
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -18,13 +19,13 @@ from tests.security.helpers import Endpoint, endpoints
 APP = create_app()
 
 
-def api_endpoints(APP) -> list[Endpoint]:
-    return [e for e in endpoints(APP) if e.dependant is not None]
+def api_endpoints(app: FastAPI) -> list[Endpoint]:
+    return [e for e in endpoints(app) if e.dependant is not None]
 
 
 def requests_for(access: str) -> list[tuple[str, str]]:
     """(method, concrete path) for every route with this access, path parameters set to 1."""
-    out = []
+    out: list[tuple[str, str]] = []
     for endpoint in api_endpoints(APP):
         if endpoint.markers and endpoint.markers[0].startswith(access):
             path = endpoint.concrete_path()

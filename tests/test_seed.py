@@ -1,4 +1,5 @@
-"""Demo and bulk seeding on a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL)."""
+"""Demo and bulk seeding on a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL); the
+data files they read; and the bulk loader's status walks and full-text trigger lookup."""
 
 from collections import Counter
 from datetime import timedelta
@@ -8,16 +9,17 @@ from sqlalchemy import Engine, func, text
 from sqlmodel import Session, SQLModel, col, select
 
 from app import seed
-from app.ideas import search
-from app.ideas.service import TRANSITIONS, VOTING_CLOSED
+from app.ideas import repository as ideas_repo
+from app.ideas.states import NEEDS_PUBLIC_REASON, STATUS
 from app.models import (
     Category,
     Comment,
     Idea,
-    IdeaEvent,
     IdeaStatus,
+    Identity,
     RateEvent,
     Role,
+    TimelineEvent,
     Unit,
     UnitKind,
     User,
@@ -26,6 +28,30 @@ from app.models import (
     Vote,
     utcnow,
 )
+from app.seed.bulk import (
+    _BULK_UNITS,
+    _STATUS_MIX,
+    _WORDS,
+    WALKS,
+    _in_windows,
+    _paused,
+    _voting_windows,
+    status_walks,
+)
+from app.seed.demo import (
+    ANONYMOUS,
+    DEMO_IDEAS,
+    DEMO_PEOPLE,
+    DEMO_UNITS,
+    DUPLICATE_NOTE,
+    GROUPS,
+    HELPED,
+    NAMED,
+    STANDARD_NOTE,
+    fields,
+)
+from app.seed.repository import full_text_insert_triggers, table_of
+from app.votes.access import VOTING_CLOSED
 
 CATEGORY_SLUGS = {
     "environment",
@@ -44,24 +70,26 @@ def count(db: Session, model: type[SQLModel]) -> int:
 
 
 def table_counts(db: Session) -> dict[str, int]:
-    models: list[type[SQLModel]] = [Unit, User, UserRole, Idea, IdeaEvent, Vote, Comment]
+    models: list[type[SQLModel]] = [Unit, User, UserRole, Idea, TimelineEvent, Vote, Comment]
     return {m.__name__: count(db, m) for m in models}
 
 
 def assert_counters_match_rows(db: Session) -> None:
     votes = Counter(db.scalars(select(Vote.idea_id)))
-    comments = Counter(db.scalars(select(Comment.idea_id)))
+    comments = Counter(db.scalars(select(Comment.subject_id)))
     for idea in db.scalars(select(Idea)):
         assert idea.vote_count == votes[idea.id], idea.title
         assert idea.comment_count == comments[idea.id], idea.title
 
 
 def assert_timelines_follow_transitions(db: Session) -> None:
-    """Each idea: one "submitted" event, then status moves allowed by TRANSITIONS, in time
+    """Each idea: one "submitted" event, then status moves allowed by the transition table, in time
     order, ending at the idea's status."""
-    events: dict[int, list[IdeaEvent]] = {}
-    for event in db.scalars(select(IdeaEvent).order_by(col(IdeaEvent.at), col(IdeaEvent.id))):
-        events.setdefault(event.idea_id, []).append(event)
+    events: dict[int, list[TimelineEvent]] = {}
+    for event in db.scalars(
+        select(TimelineEvent).order_by(col(TimelineEvent.at), col(TimelineEvent.id))
+    ):
+        events.setdefault(event.subject_id, []).append(event)
     for idea in db.scalars(select(Idea)):
         timeline = events[idea.id]
         first, moves = timeline[0], timeline[1:]
@@ -75,7 +103,7 @@ def assert_timelines_follow_transitions(db: Session) -> None:
         for event in moves:
             assert event.from_status == current
             assert event.to_status is not None
-            assert IdeaStatus(event.to_status) in TRANSITIONS[current], (idea.title, event)
+            assert IdeaStatus(event.to_status) in STATUS.transitions[current], (idea.title, event)
             current = IdeaStatus(event.to_status)
         assert current == idea.status, idea.title
         if idea.status != IdeaStatus.submitted:
@@ -94,11 +122,11 @@ def assert_activity_after_its_idea(db: Session) -> None:
     now = utcnow()
     ideas = {i.id: i for i in db.scalars(select(Idea))}
     closed_at = {
-        e.idea_id: e.at
+        e.subject_id: e.at
         for e in db.scalars(
-            select(IdeaEvent)
-            .where(col(IdeaEvent.to_status).in_(list(VOTING_CLOSED)))
-            .order_by(col(IdeaEvent.at))
+            select(TimelineEvent)
+            .where(col(TimelineEvent.to_status).in_(list(VOTING_CLOSED)))
+            .order_by(col(TimelineEvent.at))
         )
     }
     for vote in db.scalars(select(Vote)):
@@ -108,14 +136,14 @@ def assert_activity_after_its_idea(db: Session) -> None:
             assert vote.created_at <= closed_at[vote.idea_id]
     comments = {c.id: c for c in db.scalars(select(Comment))}
     for comment in comments.values():
-        assert ideas[comment.idea_id].created_at <= comment.created_at <= now
+        assert ideas[comment.subject_id].created_at <= comment.created_at <= now
         if comment.parent_id is not None:
             parent = comments[comment.parent_id]
             assert parent.parent_id is None
-            assert parent.idea_id == comment.idea_id
+            assert parent.subject_id == comment.subject_id
             assert parent.created_at <= comment.created_at
-    for event in db.scalars(select(IdeaEvent)):
-        assert ideas[event.idea_id].created_at <= event.at <= now
+    for event in db.scalars(select(TimelineEvent)):
+        assert ideas[event.subject_id].created_at <= event.at <= now
 
 
 class TestDemo:
@@ -155,7 +183,7 @@ class TestDemo:
         assert replies
         assert any(r.author_is_staff for r in replies)
         done_notes = db.scalars(
-            select(IdeaEvent.note).where(col(IdeaEvent.to_status) == IdeaStatus.done)
+            select(TimelineEvent.note).where(col(TimelineEvent.to_status) == IdeaStatus.done)
         )
         assert all(n and "You said" in n and "We did" in n for n in done_notes)
         # The board's "trending" (votes in the last 14 days) has something to show.
@@ -199,7 +227,7 @@ class TestBulk:
         idea = db.scalars(select(Idea).where(col(Idea.title).contains("garden"))).first()
         assert idea is not None
 
-        clause = search.match_clause(db, "garden")
+        clause = ideas_repo.match_clause(db, "garden")
         assert clause is not None
         found = set(db.scalars(select(Idea.id).where(clause)))
         assert idea.id in found
@@ -237,3 +265,145 @@ class TestBulk:
     def test_needs_ideas_for_votes(self, engine: Engine) -> None:
         with pytest.raises(ValueError, match="ideas"):
             seed.bulk(ideas=0, votes=10, comments=0)
+
+
+class TestDemoData:
+    """ideas.toml, people.toml and units.toml: what the demo needs of them, checked without
+    running it."""
+
+    def test_every_name_an_idea_uses_exists(self) -> None:
+        unit_names = [directorate for directorate, _services in DEMO_UNITS] + [
+            name
+            for _directorate, services in DEMO_UNITS
+            for service, teams in services
+            for name in [service, *teams]
+        ]
+        assert len(set(unit_names)) == len(unit_names)  # the demo finds units by name
+        titles = [idea.title for idea in DEMO_IDEAS]
+        assert len(set(titles)) == len(titles)  # and ideas by title
+        emails = {email for email, _name, _identity, _roles in DEMO_PEOPLE}
+        assert set(NAMED.values()) <= emails
+        assert not set(NAMED) & set(GROUPS)
+        commenters = set(NAMED) | set(GROUPS)
+
+        for idea in DEMO_IDEAS:
+            assert idea.unit is None or idea.unit in unit_names, idea.title
+            assert (
+                idea.author in commenters
+                or idea.author == HELPED
+                or (
+                    idea.author.startswith(ANONYMOUS)
+                    and Identity(idea.author.removeprefix(ANONYMOUS))
+                )
+            ), idea.title
+            assert idea.days_ago > 0, idea.title
+            assert idea.votes >= 0, idea.title
+            for i, comment in enumerate(idea.comments):
+                assert comment.who in commenters, (idea.title, i)
+                if comment.reply_to is not None:
+                    # An earlier comment, itself not a reply: threads are one level deep.
+                    assert 0 <= comment.reply_to < i, (idea.title, i)
+                    assert idea.comments[comment.reply_to].reply_to is None, (idea.title, i)
+
+    def test_every_move_sequence_is_legal(self) -> None:
+        by_title = {idea.title: idea for idea in DEMO_IDEAS}
+        for idea in DEMO_IDEAS:
+            current = IdeaStatus.submitted
+            for status, note in idea.moves:
+                assert status in STATUS.transitions[current], (idea.title, current, status)
+                if status in NEEDS_PUBLIC_REASON:
+                    assert (note or STANDARD_NOTE.get(status) or "").strip(), idea.title
+                current = status
+            duplicate = IdeaStatus.duplicate in [status for status, _note in idea.moves]
+            assert duplicate == (idea.merged_into is not None), idea.title
+            if idea.merged_into is not None:
+                target = by_title[idea.merged_into]
+                assert target is not idea
+                assert IdeaStatus.duplicate not in [s for s, _n in target.moves], idea.title
+        assert "{title}" in DUPLICATE_NOTE
+
+    def test_categories_are_the_migrations(self, engine: Engine, db: Session) -> None:
+        slugs = set(db.scalars(select(Category.slug)))
+        assert {idea.category for idea in DEMO_IDEAS} <= slugs
+
+    def test_a_misspelt_key_fails_naming_the_place(self) -> None:
+        with pytest.raises(ValueError, match=r"ideas.toml: 'A': missing keys \['who'\]"):
+            fields({"wh0": "su"}, "ideas.toml: 'A'", {"who": str})
+        with pytest.raises(ValueError, match="votes should be of type int"):
+            fields({"votes": True}, "x", {"votes": int})
+
+
+class TestBulkWords:
+    def test_every_template_fills_from_the_lists(self) -> None:
+        words = {
+            "thing": _WORDS["things"][0],
+            "place": _WORDS["places"][0],
+            "people": _WORDS["people"][0],
+            "feeling": _WORDS["feelings"][0],
+            "season": _WORDS["seasons"][0],
+        }
+        for key in ("openers", "middles", "closers"):
+            for template in _WORDS[key]:
+                assert "{" not in template.format(**words), template
+        for template in _WORDS["we_did"]:
+            assert "{" not in template.format(thing="a", place="b", n=7), template
+        assert all(_WORDS.values())
+        assert all(teams for _directorate, teams in _BULK_UNITS)
+
+
+class TestBulkWalks:
+    """The ways bulk ideas reach their statuses come from the transition table."""
+
+    def test_every_walk_is_legal_and_every_status_reachable(self) -> None:
+        assert set(WALKS) == set(IdeaStatus)
+        for status, walks in WALKS.items():
+            assert walks, status
+            assert len(set(walks)) == len(walks)
+            for walk in walks:
+                current = IdeaStatus.submitted
+                for move in walk:
+                    assert move in STATUS.transitions[current], (status, walk)
+                    current = move
+                assert current is status, walk
+                assert len(set(walk)) == len(walk)
+                assert IdeaStatus.submitted not in walk
+        assert WALKS[IdeaStatus.submitted] == [()]
+        for _age, mix in _STATUS_MIX:
+            assert all(WALKS[status] for status in mix)
+
+    def test_walks_are_every_simple_path_in_a_fixed_order(self) -> None:
+        s = IdeaStatus
+        table = {
+            s.submitted: frozenset({s.under_review, s.accepted}),
+            s.under_review: frozenset({s.accepted, s.submitted}),
+            s.accepted: frozenset({s.done, s.under_review}),
+        }
+        assert status_walks(table, s.done) == [
+            (s.accepted, s.done),
+            (s.under_review, s.accepted, s.done),
+        ]
+        assert status_walks(table, s.under_review) == [
+            (s.under_review,),
+            (s.accepted, s.under_review),
+        ]
+        assert status_walks(table, s.duplicate) == []
+        assert status_walks(STATUS.transitions, s.done) == WALKS[s.done]
+
+    def test_no_votes_while_an_idea_is_closed(self) -> None:
+        s = IdeaStatus
+        moves = [(s.not_taken_forward, 10.0), (s.under_review, 20.0), (s.done, 30.0)]
+        assert _paused(moves) == ((10.0, 20.0),)
+        windows = _voting_windows(0.0, 30.0, _paused(moves))
+        assert windows == [(0.0, 10.0), (20.0, 30.0)]
+        assert [_in_windows(windows, u) for u in (0.0, 0.25, 0.5, 0.75)] == [0, 5, 10, 25]
+        assert _paused([(s.under_review, 10.0), (s.done, 20.0)]) == ()
+
+    def test_finds_the_full_text_insert_trigger_in_the_schema(self, engine: Engine) -> None:
+        idea = table_of(Idea)
+        with engine.connect() as conn:
+            triggers = full_text_insert_triggers(conn, idea, idea.c.form_token)
+        if engine.dialect.name != "sqlite":
+            assert triggers == []
+            return
+        assert [t.name for t in triggers] == ["idea_fts_ai"]
+        assert triggers[0].batch.startswith("INSERT INTO idea_fts(")

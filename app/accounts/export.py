@@ -1,47 +1,23 @@
 """ "Download my data": everything held about one person, as JSON.
 
-Later domains (ideas, votes, comments) add their sections in ``collect``.
+Each domain's repository gives its part; this module only shapes the document.
 """
 
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.accounts import repository as repo
-from app.models import (
-    ApiToken,
-    AuditEvent,
-    AuthSession,
-    Comment,
-    Follow,
-    Idea,
-    Unit,
-    User,
-    UserUnit,
-    Vote,
-)
+from app.comments import repository as comments_repo
+from app.follows import repository as follows_repo
+from app.ideas import repository as ideas_repo
+from app.models import User
+from app.units import repository as units_repo
+from app.votes import repository as votes_repo
 
 
 def collect(db: Session, *, user: User) -> dict[str, Any]:
     assert user.id is not None
-    units = db.scalars(
-        select(Unit.name)
-        .join(UserUnit, col(UserUnit.unit_id) == col(Unit.id))
-        .where(UserUnit.user_id == user.id)
-    ).all()
-    sessions = db.scalars(select(AuthSession).where(AuthSession.user_id == user.id)).all()
-    tokens = db.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).all()
-    events = db.scalars(
-        select(AuditEvent)
-        .where((AuditEvent.subject_user_id == user.id) | (AuditEvent.actor_id == user.id))
-        .order_by(col(AuditEvent.id))
-    ).all()
-    ideas = db.scalars(select(Idea).where(col(Idea.author_id) == user.id).order_by(col(Idea.id)))
-    comments = db.scalars(
-        select(Comment).where(col(Comment.author_id) == user.id).order_by(col(Comment.id))
-    )
-    votes = db.scalars(select(Vote).where(col(Vote.user_id) == user.id).order_by(col(Vote.id)))
-    follows = db.scalars(select(Follow).where(col(Follow.user_id) == user.id))
     return {
         "ideas": [
             {
@@ -53,20 +29,23 @@ def collect(db: Session, *, user: User) -> dict[str, Any]:
                 "submitted_as": i.submitted_as,
                 "created_at": i.created_at.isoformat(),
             }
-            for i in ideas
+            for i in reversed(ideas_repo.ideas_of(db, user_id=user.id, limit=None))
         ],
         "comments": [
             {
                 "id": c.id,
-                "idea_id": c.idea_id,
+                "idea_id": c.subject_id,
                 "body": c.body,
                 "created_at": c.created_at.isoformat(),
                 "removed": c.deleted_at is not None,
             }
-            for c in comments
+            for c in comments_repo.of_user(db, user_id=user.id)
         ],
-        "votes": [{"idea_id": v.idea_id, "created_at": v.created_at.isoformat()} for v in votes],
-        "following": [f.idea_id for f in follows],
+        "votes": [
+            {"idea_id": v.idea_id, "created_at": v.created_at.isoformat()}
+            for v in votes_repo.of_user(db, user_id=user.id)
+        ],
+        "following": [f.subject_id for f in follows_repo.of_user(db, user_id=user.id)],
         "account": {
             "email": user.email,
             "display_name": user.display_name,
@@ -74,7 +53,7 @@ def collect(db: Session, *, user: User) -> dict[str, Any]:
             "created_at": user.created_at.isoformat(),
             "updated_at": user.updated_at.isoformat(),
             "roles": sorted(repo.roles_of(db, user.id)),
-            "units": list(units),
+            "units": list(units_repo.member_unit_names(db, user_id=user.id)),
         },
         "sessions": [
             {
@@ -84,7 +63,7 @@ def collect(db: Session, *, user: User) -> dict[str, Any]:
                 "device": s.user_agent,
                 "ip_address": s.ip_address,
             }
-            for s in sessions
+            for s in repo.all_sessions(db, user.id)
         ],
         "api_tokens": [
             {
@@ -93,9 +72,10 @@ def collect(db: Session, *, user: User) -> dict[str, Any]:
                 "created": t.created_at.isoformat(),
                 "revoked": t.revoked_at.isoformat() if t.revoked_at else None,
             }
-            for t in tokens
+            for t in repo.all_api_tokens(db, user.id)
         ],
         "security_events": [
-            {"at": e.at.isoformat(), "event": e.event, "ip_address": e.ip_address} for e in events
+            {"at": e.at.isoformat(), "event": e.event, "ip_address": e.ip_address}
+            for e in repo.audit_events_about(db, user.id)
         ],
     }

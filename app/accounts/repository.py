@@ -1,12 +1,20 @@
 """Queries for accounts, sessions and tokens. All account SQL lives here."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
-from app.models import ApiToken, AuthSession, PasswordResetToken, Role, User, UserRole
+from app.models import (
+    ApiToken,
+    AuditEvent,
+    AuthSession,
+    PasswordResetToken,
+    Role,
+    User,
+    UserRole,
+)
 
 
 def user_by_email(db: Session, email: str) -> User | None:
@@ -103,3 +111,27 @@ def roles_for_users(db: Session, user_ids: Sequence[int]) -> dict[int, frozenset
         ):
             result[uid].add(Role(role))
     return {uid: frozenset(r) for uid, r in result.items()}
+
+
+def all_sessions(db: Session, user_id: int) -> Sequence[AuthSession]:
+    return db.scalars(select(AuthSession).where(AuthSession.user_id == user_id)).all()
+
+
+def all_api_tokens(db: Session, user_id: int) -> Sequence[ApiToken]:
+    return db.scalars(select(ApiToken).where(ApiToken.user_id == user_id)).all()
+
+
+def audit_events_about(db: Session, user_id: int) -> Sequence[AuditEvent]:
+    return db.scalars(
+        select(AuditEvent)
+        .where((AuditEvent.subject_user_id == user_id) | (AuditEvent.actor_id == user_id))
+        .order_by(AuditEvent.id)  # type: ignore[arg-type]
+    ).all()
+
+
+def delete_roles(db: Session, user_id: int, roles: Collection[Role] | None = None) -> None:
+    """Remove these roles from the person (all of them when ``roles`` is None)."""
+    stmt = delete(UserRole).where(UserRole.user_id == user_id)  # type: ignore[arg-type]
+    if roles is not None:
+        stmt = stmt.where(UserRole.role.in_(roles))  # type: ignore[attr-defined]
+    db.execute(stmt)

@@ -1,41 +1,44 @@
 """Account pages: register, sign in and out, password reset, and the account page."""
 
 import json
-from typing import Any
-from urllib.parse import urlsplit
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.accounts import repository as repo
 from app.accounts import schemas
 from app.accounts import service as accounts
+from app.accounts.principal import Principal
 from app.config import get_settings
 from app.deps import DbSession, Public, SignedIn, client_ip
 from app.errors import InvalidInput, NotFound, RateLimited
-from app.forms import FormValues, validate
-from app.i18n import _
-from app.models import Identity
-from app.notices import notice_from
-from app.templating import render
+from app.i18n import N_, _
+from app.web import errors as web_errors
+from app.web import notices
+from app.web.forms import FormValues, rejected, validate
+from app.web.render import render
+from app.web.responses import safe_next
+from app.web.templated import show_template
+from app.web.urls import url_for
 
 router = APIRouter()
 
+T = TypeVar("T", bound=BaseModel)
 
-IDENTITY_CHOICES = [
-    (Identity.service_user, "Someone who uses mental health services"),
-    (Identity.carer, "A carer, family member or friend"),
-    (Identity.staff, "Staff"),
-    (Identity.other, "Other"),
-]
-
-
-def safe_next(value: str | None, default: str = "/") -> str:
-    """Only same-site relative paths: never an open redirect."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return default
-    return value if not urlsplit(value).netloc else default
+notices.register(
+    signed_out=N_("You have signed out"),
+    password_changed=N_("Your password has been changed. Other devices have been signed out."),
+    password_reset=N_("Your password has been reset. Sign in with your new password."),
+    profile_saved=N_("Your changes have been saved"),
+    sessions_ended=N_("You have been signed out everywhere else"),
+    token_revoked=N_("The API token has been revoked"),
+    deleted=N_("Your account has been deleted. What you contributed stays, without your name."),
+    registered=N_("Your account has been created"),
+)
 
 
 def _set_session_cookie(response: Response, token: str, *, max_age: int) -> None:
@@ -51,8 +54,10 @@ def _set_session_cookie(response: Response, token: str, *, max_age: int) -> None
     )
 
 
-def _clear_session_cookie(response: Response) -> None:
+def _signed_out(url: str) -> Response:
+    """A redirect to ``url`` that also clears the session cookie."""
     settings = get_settings()
+    response = RedirectResponse(url, status_code=303)
     response.delete_cookie(
         settings.session_cookie_name,
         path="/",
@@ -60,51 +65,68 @@ def _clear_session_cookie(response: Response) -> None:
         samesite="lax",
         secure=settings.is_production,
     )
+    return response
 
 
-def sign_in_page(
-    request: Request,
-    *,
+def _signed_in(response: Response, token: str, roles: frozenset[Any]) -> Response:
+    max_age = int(accounts.session_lifetimes(roles)[1].total_seconds())
+    _set_session_cookie(response, token, max_age=max_age)
+    return response
+
+
+def sign_in_context(
     next_path: str = "/account",
     resume: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
-    errors: list[dict[str, Any]] | None = None,
-    status_code: int = 200,
-    headers: dict[str, str] | None = None,
-) -> Response:
+) -> dict[str, Any]:
+    return {
+        "next": safe_next(next_path, "/account"),
+        "resume_json": json.dumps(resume) if resume else "",
+        "resumed": bool(resume),
+        "values": values or {},
+    }
+
+
+def sign_in_page(request: Request, next_path: str, resume: dict[str, str]) -> Response:
+    """The sign-in page a ``SignInRequired`` shows (401), keeping a form's typed fields."""
     return render(
-        request,
-        "accounts/sign_in.html",
-        {
-            "next": safe_next(next_path, "/account"),
-            "resume_json": json.dumps(resume) if resume else "",
-            "resumed": bool(resume),
-            "values": values or {},
-            "errors": errors or [],
-            "notice": notice_from(request),
-        },
-        status_code=status_code,
-        headers=headers,
+        request, "accounts/sign_in.html", sign_in_context(next_path, resume), status_code=401
     )
+
+
+web_errors.register_sign_in_page(sign_in_page)
 
 
 # --- register -------------------------------------------------------------------------------
 
 
-@router.get("/register")
+def _register_context(values: dict[str, str], errors: list[dict[str, Any]]) -> dict[str, Any]:
+    password = values.pop("password", "")
+    if password and not any(e["field"] == "password" for e in errors):
+        # Say everything that needs fixing at once, not one field per attempt.
+        errors += [
+            {"field": "password", "msg": m}
+            for m in accounts.password_problems(
+                password,
+                email=values.get("email", ""),
+                display_name=values.get("display_name", ""),
+            )
+        ]
+    return {"values": values}
+
+
+@router.get("/register", name="register_form")
 def register_form(request: Request, principal: Public) -> Response:
     if principal:
-        return RedirectResponse("/account", status_code=303)
-    return render(
-        request,
-        "accounts/register.html",
-        {"values": {}, "errors": [], "identities": IDENTITY_CHOICES},
-    )
+        return RedirectResponse(url_for("account"), status_code=303)
+    return render(request, "accounts/register.html")
 
 
-@router.post("/register")
+@router.post("/register", name="register")
 def register(request: Request, db: DbSession, principal: Public, values: FormValues) -> Response:
-    try:
+    with rejected(
+        "accounts/register.html", lambda errors: _register_context(values, errors), db=db
+    ):
         form = validate(schemas.RegisterForm, values)
         user = accounts.register(
             db,
@@ -122,54 +144,34 @@ def register(request: Request, db: DbSession, principal: Public, values: FormVal
         )
         roles = repo.roles_of(db, user.id) if user.id else frozenset()
         db.commit()
-    except InvalidInput as exc:
-        db.rollback()
-        errors = exc.errors
-        password = values.pop("password", "")
-        if password and not any(e["field"] == "password" for e in errors):
-            # Say everything that needs fixing at once, not one field per attempt.
-            errors += [
-                {"field": "password", "msg": m}
-                for m in accounts.password_problems(
-                    password,
-                    email=values.get("email", ""),
-                    display_name=values.get("display_name", ""),
-                )
-            ]
-        return render(
-            request,
-            "accounts/register.html",
-            {"values": values, "errors": errors, "identities": IDENTITY_CHOICES},
-            status_code=422,
-        )
-    response = RedirectResponse("/account?notice=registered", status_code=303)
-    _set_session_cookie(
-        response, token, max_age=int(accounts.session_lifetimes(roles)[1].total_seconds())
-    )
-    return response
+    response = RedirectResponse(url_for("account") + "?notice=registered", status_code=303)
+    return _signed_in(response, token, roles)
 
 
 # --- sign in / out --------------------------------------------------------------------------
 
 
-@router.get("/login")
+@router.get("/login", name="login_form")
 def login_form(request: Request, principal: Public) -> Response:
     next_path = safe_next(request.query_params.get("next"), "/account")
     if principal:
         return RedirectResponse(next_path, status_code=303)
-    return sign_in_page(request, next_path=next_path)
+    return render(request, "accounts/sign_in.html", sign_in_context(next_path))
 
 
-@router.post("/login")
+def _resume_fields(raw: str) -> dict[str, str]:
+    try:
+        loaded = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+
+
+@router.post("/login", name="login")
 def login(request: Request, db: DbSession, principal: Public, values: FormValues) -> Response:
     next_path = safe_next(values.get("next"), "/account")
-    resume: dict[str, str] = {}
-    if values.get("resume"):
-        try:
-            loaded = json.loads(values["resume"])
-            resume = {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
-        except ValueError:
-            resume = {}
+    resume = _resume_fields(values.get("resume", ""))
+    context = sign_in_context(next_path, resume, {"email": values.get("email", "")})
     try:
         form = validate(schemas.SignInForm, values)
         user = accounts.authenticate(
@@ -188,28 +190,18 @@ def login(request: Request, db: DbSession, principal: Public, values: FormValues
         assert user.id is not None
         roles = repo.roles_of(db, user.id)
         db.commit()
-    except RateLimited as exc:
-        db.commit()  # keep the audit row
-        return sign_in_page(
+    except (RateLimited, InvalidInput) as exc:
+        # Unlike other forms, the failure is kept: the failed-attempt count and audit row.
+        db.commit()
+        errors = [{"field": "email", "msg": exc.detail}] if isinstance(exc, RateLimited) else []
+        status = 429 if isinstance(exc, RateLimited) else 422
+        return render(
             request,
-            next_path=next_path,
-            resume=resume,
-            values={"email": values.get("email", "")},
-            errors=[{"field": "email", "msg": exc.detail}],
-            status_code=429,
+            "accounts/sign_in.html",
+            {**context, "errors": errors or exc.errors},
+            status_code=status,
             headers=exc.headers,
         )
-    except InvalidInput as exc:
-        db.commit()  # keep the failed-attempt count and audit row
-        return sign_in_page(
-            request,
-            next_path=next_path,
-            resume=resume,
-            values={"email": values.get("email", "")},
-            errors=exc.errors,
-            status_code=422,
-        )
-    max_age = int(accounts.session_lifetimes(roles)[1].total_seconds())
     if resume:
         # The person was signed out while filling in a form: offer to send it now.
         response: Response = render(
@@ -217,54 +209,46 @@ def login(request: Request, db: DbSession, principal: Public, values: FormValues
         )
     else:
         response = RedirectResponse(next_path, status_code=303)
-    _set_session_cookie(response, token, max_age=max_age)
-    return response
+    return _signed_in(response, token, roles)
 
 
-@router.post("/logout")
+@router.post("/logout", name="logout")
 def logout(request: Request, db: DbSession, principal: Public) -> Response:
     token = request.cookies.get(get_settings().session_cookie_name)
     if token:
         accounts.end_session(db, token=token)
         db.commit()
-    response = RedirectResponse("/login?notice=signed-out", status_code=303)
-    _clear_session_cookie(response)
-    return response
+    return _signed_out(url_for("login_form") + "?notice=signed-out")
 
 
-@router.get("/logout")
-def logout_page(request: Request, principal: Public) -> Response:
-    # Signing out changes state, so it is a POST; this page offers the button.
-    return render(request, "accounts/sign_out.html", {})
+# Signing out changes state, so it is a POST; this page offers the button.
+show_template(router, "/logout", "accounts/sign_out.html", name="logout_page", access=Public)
 
 
 # --- password reset -------------------------------------------------------------------------
 
 
-@router.get("/password-reset")
-def reset_request_form(request: Request, principal: Public) -> Response:
-    return render(request, "accounts/reset_request.html", {"values": {}, "errors": []})
+show_template(
+    router,
+    "/password-reset",
+    "accounts/reset_request.html",
+    name="reset_request_form",
+    access=Public,
+)
 
 
-@router.post("/password-reset")
+@router.post("/password-reset", name="reset_request")
 def reset_request(
     request: Request, db: DbSession, principal: Public, values: FormValues
 ) -> Response:
-    try:
+    with rejected("accounts/reset_request.html", lambda errors: {"values": values}, db=db):
         form = validate(schemas.ResetRequestForm, values)
-    except InvalidInput as exc:
-        return render(
-            request,
-            "accounts/reset_request.html",
-            {"values": values, "errors": exc.errors},
-            status_code=422,
-        )
     accounts.request_password_reset(db, email=form.email, ip_address=client_ip(request))
     db.commit()
     return render(request, "accounts/reset_sent.html", {"email": form.email})
 
 
-@router.get("/password-reset/{token}")
+@router.get("/password-reset/{token}", name="reset_form")
 def reset_form(request: Request, token: str, db: DbSession, principal: Public) -> Response:
     if accounts.valid_reset_token(db, token=token) is None:
         raise NotFound(
@@ -273,91 +257,85 @@ def reset_form(request: Request, token: str, db: DbSession, principal: Public) -
                 "used. You can ask for a new one."
             )
         )
-    return render(request, "accounts/reset.html", {"errors": [], "token": token})
+    return render(request, "accounts/reset.html", {"token": token})
 
 
-@router.post("/password-reset/{token}")
+@router.post("/password-reset/{token}", name="reset")
 def reset(
     request: Request, token: str, db: DbSession, principal: Public, values: FormValues
 ) -> Response:
-    try:
+    with rejected("accounts/reset.html", lambda errors: {"token": token}, db=db):
         form = validate(schemas.ResetForm, values)
         accounts.reset_password(
             db, token=token, new=form.new_password, ip_address=client_ip(request)
         )
         db.commit()
-    except InvalidInput as exc:
-        db.rollback()
-        return render(
-            request, "accounts/reset.html", {"errors": exc.errors, "token": token}, status_code=422
-        )
-    response = RedirectResponse("/login?notice=password-reset", status_code=303)
-    _clear_session_cookie(response)
-    return response
+    return _signed_out(url_for("login_form") + "?notice=password-reset")
 
 
 # --- account page ---------------------------------------------------------------------------
 
 
-def _account_page(
-    request: Request,
+def account_context(
     db: Session,
-    principal: accounts.Principal,
+    principal: Principal,
     *,
-    errors: list[dict[str, Any]] | None = None,
     values: dict[str, str] | None = None,
-    status_code: int = 200,
     new_token: str | None = None,
-) -> Response:
+) -> dict[str, Any]:
     user = principal.user
-    assert user.id is not None
-    return render(
-        request,
+    return {
+        "user": user,
+        "roles": sorted(principal.roles),
+        "sessions": accounts.active_sessions(db, user=user),
+        "this_session_id": principal.session.id if principal.session else None,
+        "tokens": list(repo.api_tokens(db, principal.user_id)),
+        "values": values or {"display_name": user.display_name, "identity": user.identity},
+        "new_token": new_token,
+    }
+
+
+def _on_account_page(
+    db: Session, principal: Principal, values: dict[str, str] | None = None
+) -> AbstractContextManager[None]:
+    """A form on the account page, shown again there when it is rejected."""
+    return rejected(
         "accounts/account.html",
-        {
-            "user": user,
-            "roles": sorted(principal.roles),
-            "sessions": accounts.active_sessions(db, user=user),
-            "this_session_id": principal.session.id if principal.session else None,
-            "tokens": list(repo.api_tokens(db, user.id)),
-            "identities": IDENTITY_CHOICES,
-            "errors": errors or [],
-            "values": values or {"display_name": user.display_name, "identity": user.identity},
-            "notice": notice_from(request),
-            "new_token": new_token,
-        },
-        status_code=status_code,
+        lambda errors: account_context(db, principal, values=values),
+        db=db,
     )
 
 
-@router.get("/account")
+def _account_form(db: Session, principal: Principal, schema: type[T], values: FormValues) -> T:
+    """A form posted from the account page, validated (or the page again with its errors)."""
+    with _on_account_page(db, principal):
+        form = validate(schema, values)
+    return form
+
+
+@router.get("/account", name="account")
 def account(request: Request, db: DbSession, principal: SignedIn) -> Response:
-    return _account_page(request, db, principal)
+    return render(request, "accounts/account.html", account_context(db, principal))
 
 
-@router.post("/account/profile")
+@router.post("/account/profile", name="account_profile")
 def account_profile(
     request: Request, db: DbSession, principal: SignedIn, values: FormValues
 ) -> Response:
-    try:
+    with _on_account_page(db, principal, values=values):
         form = validate(schemas.ProfileForm, values)
         accounts.update_profile(
             db, user=principal.user, display_name=form.display_name, identity=form.identity
         )
         db.commit()
-    except InvalidInput as exc:
-        db.rollback()
-        return _account_page(
-            request, db, principal, errors=exc.errors, values=values, status_code=422
-        )
-    return RedirectResponse("/account?notice=profile-saved", status_code=303)
+    return RedirectResponse(url_for("account") + "?notice=profile-saved", status_code=303)
 
 
-@router.post("/account/password")
+@router.post("/account/password", name="account_password")
 def account_password(
     request: Request, db: DbSession, principal: SignedIn, values: FormValues
 ) -> Response:
-    try:
+    with _on_account_page(db, principal):
         form = validate(schemas.ChangePasswordForm, values)
         accounts.change_password(
             db,
@@ -367,22 +345,17 @@ def account_password(
             keep_session_id=principal.session.id if principal.session else None,
         )
         db.commit()
-    except InvalidInput as exc:
-        db.rollback()
-        return _account_page(request, db, principal, errors=exc.errors, status_code=422)
-    return RedirectResponse("/account?notice=password-changed", status_code=303)
+    return RedirectResponse(url_for("account") + "?notice=password-changed", status_code=303)
 
 
-@router.post("/account/sessions/end-all")
+@router.post("/account/sessions/end-all", name="account_end_sessions")
 def account_end_sessions(request: Request, db: DbSession, principal: SignedIn) -> Response:
     accounts.end_all_sessions(db, user=principal.user, reason="user signed out everywhere")
     db.commit()
-    response = RedirectResponse("/login?notice=signed-out", status_code=303)
-    _clear_session_cookie(response)
-    return response
+    return _signed_out(url_for("login_form") + "?notice=signed-out")
 
 
-@router.get("/account/export")
+@router.get("/account/export", name="account_export")
 def account_export(request: Request, db: DbSession, principal: SignedIn) -> Response:
     data = accounts.export_data(db, user=principal.user)
     db.commit()
@@ -393,45 +366,41 @@ def account_export(request: Request, db: DbSession, principal: SignedIn) -> Resp
     )
 
 
-@router.get("/account/delete")
-def account_delete_form(request: Request, principal: SignedIn) -> Response:
-    return render(request, "accounts/delete.html", {"errors": []})
+show_template(
+    router, "/account/delete", "accounts/delete.html", name="account_delete_form", access=SignedIn
+)
 
 
-@router.post("/account/delete")
+@router.post("/account/delete", name="account_delete")
 def account_delete(
     request: Request, db: DbSession, principal: SignedIn, values: FormValues
 ) -> Response:
-    try:
+    with rejected("accounts/delete.html", lambda errors: {}, db=db):
         form = validate(schemas.DeleteForm, values)
         accounts.delete_account(
             db, user=principal.user, password=form.password, ip_address=client_ip(request)
         )
         db.commit()
-    except InvalidInput as exc:
-        db.rollback()
-        return render(request, "accounts/delete.html", {"errors": exc.errors}, status_code=422)
-    response = RedirectResponse("/?notice=deleted", status_code=303)
-    _clear_session_cookie(response)
-    return response
+    return _signed_out(url_for("home") + "?notice=deleted")
 
 
-@router.post("/account/tokens")
+@router.post("/account/tokens", name="account_token_create")
 def account_token_create(
     request: Request, db: DbSession, principal: SignedIn, values: FormValues
 ) -> Response:
-    try:
-        form = validate(schemas.TokenForm, values)
-    except InvalidInput as exc:
-        return _account_page(request, db, principal, errors=exc.errors, status_code=422)
-    _token, secret = accounts.create_api_token(db, user=principal.user, name=form.name)
+    name = _account_form(db, principal, schemas.TokenForm, values).name
+    _token, secret = accounts.create_api_token(db, user=principal.user, name=name)
     db.commit()
     # Shown once, on this response only (which is never cached).
-    return _account_page(request, db, principal, new_token=secret)
+    return render(
+        request, "accounts/account.html", account_context(db, principal, new_token=secret)
+    )
 
 
-@router.post("/account/tokens/{token_id}/revoke")
-def account_token_revoke(token_id: int, db: DbSession, principal: SignedIn) -> Response:
+@router.post("/account/tokens/{token_id}/revoke", name="account_token_revoke")
+def account_token_revoke(
+    request: Request, token_id: int, db: DbSession, principal: SignedIn
+) -> Response:
     accounts.revoke_api_token(db, user=principal.user, token_id=token_id)
     db.commit()
-    return RedirectResponse("/account?notice=token-revoked#tokens", status_code=303)
+    return RedirectResponse(url_for("account") + "?notice=token-revoked#tokens", status_code=303)

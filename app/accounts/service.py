@@ -3,14 +3,14 @@ deletion. Functions take keyword arguments and add to the caller's transaction; 
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session
 
-from app.accounts import passwords
+from app.accounts import export, passwords
 from app.accounts import repository as repo
+from app.accounts.principal import Principal
 from app.config import Settings, get_settings
 from app.core import audit, mail, ratelimit
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited
@@ -26,6 +26,8 @@ from app.models import (
     UserRole,
     utcnow,
 )
+from app.models.base import ID_MAX
+from app.web.urls import absolute_url
 
 RESET_TOKEN_LIFETIME = timedelta(minutes=30)
 TOKEN_PREFIX = "fc_"
@@ -116,6 +118,12 @@ def register(
     return user
 
 
+def get_user(db: Session, user_id: int) -> User | None:
+    """An account that still exists (deleted ones are anonymised and gone for this purpose)."""
+    user = db.get(User, user_id) if 1 <= user_id <= ID_MAX else None
+    return user if user is not None and user.deleted_at is None else None
+
+
 def authenticate(db: Session, *, email: str, password: str, ip_address: str) -> User:
     """Check a sign-in. Throttled per account and per IP *before* the password is checked."""
     settings = get_settings()
@@ -175,21 +183,6 @@ def start_session(db: Session, *, user: User, ip_address: str, user_agent: str) 
         db, "signin.succeeded", actor_id=user.id, subject_user_id=user.id, ip_address=ip_address
     )
     return token
-
-
-@dataclass(frozen=True)
-class Principal:
-    user: User
-    roles: frozenset[Role]
-    session: AuthSession | None = None
-    token: ApiToken | None = None
-
-    @property
-    def is_staff(self) -> bool:
-        return bool(self.roles & STAFF_ROLES)
-
-    def has(self, *roles: Role) -> bool:
-        return Role.admin in self.roles or bool(self.roles.intersection(roles))
 
 
 def session_lifetimes(roles: frozenset[Role]) -> tuple[timedelta, timedelta]:
@@ -284,7 +277,6 @@ def change_password(
 
 def request_password_reset(db: Session, *, email: str, ip_address: str) -> None:
     """Always looks the same to the caller, whether or not the address has an account."""
-    settings = get_settings()
     user = repo.user_by_email(db, normalise_email(email))
     limit = ratelimit.Limit("password_reset", 5, timedelta(hours=1))
     key = ratelimit.key_for(normalise_email(email))
@@ -298,19 +290,11 @@ def request_password_reset(db: Session, *, email: str, ip_address: str) -> None:
             user_id=user.id, token_hash=digest(token), expires_at=utcnow() + RESET_TOKEN_LIFETIME
         )
     )
-    link = f"{settings.base_url.rstrip('/')}/password-reset/{token}"
-    mail.queue(
+    mail.queue_template(
         db,
         to=user.email,
-        subject=_("Reset your %(site)s password") % {"site": settings.site_name},
-        body=_(
-            "Someone asked to reset the password for your %(site)s account.\n\n"
-            "To choose a new password, open this link within 30 minutes:\n%(link)s\n\n"
-            "If this was not you, you can ignore this email: your password has not changed.\n\n"
-            "This site is not monitored 24 hours a day and is not the way to get urgent help. "
-            "If you need help now, call 111 and select the mental health option."
-        )
-        % {"site": settings.site_name, "link": link},
+        template="emails/password_reset.txt",
+        context={"link": absolute_url("reset_form", token=token)},
     )
     audit.record(db, "password.reset_requested", subject_user_id=user.id, ip_address=ip_address)
 
@@ -366,9 +350,7 @@ def export_data(db: Session, *, user: User) -> dict[str, Any]:
     """Everything we hold about a person, as one JSON-ready document."""
     assert user.id is not None
     audit.record(db, "account.exported", actor_id=user.id, subject_user_id=user.id)
-    from app.accounts import export as export_module
-
-    return export_module.collect(db, user=user)
+    return export.collect(db, user=user)
 
 
 def delete_account(db: Session, *, user: User, password: str, ip_address: str) -> None:
@@ -385,7 +367,7 @@ def delete_account(db: Session, *, user: User, password: str, ip_address: str) -
     user.password_hash = None
     user.deleted_at = now
     user.updated_at = now
-    db.execute(UserRole.__table__.delete().where(UserRole.user_id == user.id))  # type: ignore[attr-defined]
+    repo.delete_roles(db, user.id)
     audit.record(
         db, "account.deleted", actor_id=user.id, subject_user_id=user.id, ip_address=ip_address
     )
@@ -441,12 +423,8 @@ def set_roles(
     current = repo.roles_of(db, user.id)
     if user.id == actor_id and Role.admin in current and Role.admin not in roles:
         raise Conflict(_("You cannot remove your own admin role. Ask another admin."))
-    for role in current - roles:
-        db.execute(
-            UserRole.__table__.delete().where(  # type: ignore[attr-defined]
-                (UserRole.user_id == user.id) & (UserRole.role == role)
-            )
-        )
+    if current - roles:
+        repo.delete_roles(db, user.id, current - roles)
     for role in roles - current:
         db.add(UserRole(user_id=user.id, role=role, granted_by_id=actor_id))
     if roles != current:

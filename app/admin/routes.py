@@ -1,60 +1,51 @@
 """Admin pages: people and roles, units, the outbox (development) and the audit log."""
 
+from typing import Any
+
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, col, select
+from fastapi.responses import Response
+from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
 from app.accounts import service as accounts
 from app.config import get_settings
+from app.core import repository as core_repo
 from app.deps import AdminOnly, DbSession
 from app.errors import InvalidInput, NotFound
-from app.forms import FormMulti, FormValues
-from app.models import AuditEvent, OutboxEmail, Role, UnitKind, User
-from app.notices import notice_from
-from app.templating import render
+from app.i18n import _
+from app.models import Role, UnitKind, User
 from app.units import service as units
+from app.web.forms import FormMulti, FormValues, field_error, rejected
+from app.web.render import render
+from app.web.responses import redirect
+from app.web.urls import url_for
 
 router = APIRouter(prefix="/admin")
 
-ROLE_LABELS = {
-    Role.service_user: "Service user",
-    Role.carer: "Carer",
-    Role.staff: "Staff",
-    Role.moderator: "Moderator",
-    Role.safeguarding_lead: "Safeguarding lead",
-    Role.improvement_lead: "Improvement lead",
-    Role.admin: "Admin",
-}
 
-
-@router.get("")
+@router.get("", name="admin_home")
 def admin_home(request: Request, principal: AdminOnly) -> Response:
     return render(request, "admin/index.html", {"outbox_visible": not get_settings().is_production})
 
 
-@router.get("/users")
+@router.get("/users", name="admin_users")
 def users(request: Request, db: DbSession, principal: AdminOnly) -> Response:
     query = request.query_params.get("q", "").strip()[:100]
     people = list(accounts_repo.users_page(db, query=query, limit=100))
     roles = accounts_repo.roles_for_users(db, [u.id for u in people if u.id is not None])
-    return render(
-        request,
-        "admin/users.html",
-        {"people": people, "roles": roles, "q": query, "role_labels": ROLE_LABELS},
-    )
+    return render(request, "admin/users.html", {"people": people, "roles": roles, "q": query})
 
 
 def _user_or_404(db: Session, user_id: int) -> User:
-    user = db.get(User, user_id)
-    if user is None or user.deleted_at is not None:
+    user = accounts.get_user(db, user_id)
+    if user is None:
         raise NotFound()
     return user
 
 
-def _user_page(
-    request: Request, db: Session, user: User, *, errors: list | None = None, status_code: int = 200
-) -> Response:
+@router.get("/users/{user_id}", name="admin_user")
+def user_detail(request: Request, user_id: int, db: DbSession, principal: AdminOnly) -> Response:
+    user = _user_or_404(db, user_id)
     assert user.id is not None
     return render(
         request,
@@ -62,141 +53,97 @@ def _user_page(
         {
             "person": user,
             "person_roles": accounts_repo.roles_of(db, user.id),
-            "role_labels": ROLE_LABELS,
             "tree": units.tree(db),
             "member_of": units.memberships(db, user_id=user.id),
-            "errors": errors or [],
-            "notice": notice_from(request),
         },
-        status_code=status_code,
     )
 
 
-@router.get("/users/{user_id}")
-def user_detail(request: Request, user_id: int, db: DbSession, principal: AdminOnly) -> Response:
-    return _user_page(request, db, _user_or_404(db, user_id))
+def _chosen(form: FormMulti, name: str) -> list[str]:
+    return [v for v in form.getlist(name) if isinstance(v, str)]
 
 
-@router.post("/users/{user_id}/roles")
+@router.post("/users/{user_id}/roles", name="admin_user_roles")
 def user_roles(
-    request: Request,
-    user_id: int,
-    db: DbSession,
-    principal: AdminOnly,
-    form: FormMulti,
+    request: Request, user_id: int, db: DbSession, principal: AdminOnly, form: FormMulti
 ) -> Response:
     user = _user_or_404(db, user_id)
-    chosen = {
-        Role(v) for v in form.getlist("roles") if isinstance(v, str) and v in Role.__members__
-    }
+    chosen = {Role(v) for v in _chosen(form, "roles") if v in Role.__members__}
     accounts.set_roles(db, user=user, roles=chosen, actor=principal.user)
     db.commit()
-    return RedirectResponse(f"/admin/users/{user_id}?notice=profile-saved", status_code=303)
+    return redirect(request, url_for("admin_user", user_id=user_id) + "?notice=profile-saved")
 
 
-@router.post("/users/{user_id}/units")
+@router.post("/users/{user_id}/units", name="admin_user_units")
 def user_units(
-    request: Request,
-    user_id: int,
-    db: DbSession,
-    principal: AdminOnly,
-    form: FormMulti,
+    request: Request, user_id: int, db: DbSession, principal: AdminOnly, form: FormMulti
 ) -> Response:
     user = _user_or_404(db, user_id)
-    ids = {int(v) for v in form.getlist("units") if isinstance(v, str) and v.isdigit()}
+    ids = {int(v) for v in _chosen(form, "units") if v.isdecimal() and len(v) < 12}
     assert user.id is not None
     units.set_memberships(db, user_id=user.id, unit_ids=ids, actor_id=principal.user.id)
     db.commit()
-    return RedirectResponse(f"/admin/users/{user_id}?notice=profile-saved", status_code=303)
+    return redirect(request, url_for("admin_user", user_id=user_id) + "?notice=profile-saved")
 
 
-def _units_page(
-    request: Request,
-    db: Session,
-    *,
-    errors: list | None = None,
-    values: dict | None = None,
-    status_code: int = 200,
-) -> Response:
-    return render(
-        request,
-        "admin/units.html",
-        {
-            "tree": units.tree(db),
-            "kinds": [k for k in UnitKind if k is not UnitKind.organisation],
-            "errors": errors or [],
-            "values": values or {},
-            "notice": notice_from(request),
-        },
-        status_code=status_code,
-    )
+def _units_context(db: Session, values: dict[str, str]) -> dict[str, Any]:
+    return {
+        "tree": units.tree(db),
+        "kinds": [k for k in UnitKind if k is not UnitKind.organisation],
+        "values": values,
+    }
 
 
-@router.get("/units")
+def _unit_id(value: str) -> int:
+    return int(value) if value.isdecimal() and len(value) < 12 else 0
+
+
+@router.get("/units", name="admin_units")
 def units_page(request: Request, db: DbSession, principal: AdminOnly) -> Response:
-    return _units_page(request, db)
+    return render(request, "admin/units.html", _units_context(db, {}))
 
 
-@router.post("/units")
+@router.post("/units", name="admin_unit_create")
 def unit_create(
     request: Request, db: DbSession, principal: AdminOnly, values: FormValues
 ) -> Response:
-    try:
-        kind = UnitKind(values.get("kind", ""))
-    except ValueError:
-        return _units_page(
-            request,
-            db,
-            errors=[{"field": "kind", "msg": "Select the kind of unit"}],
-            values=values,
-            status_code=422,
-        )
-    parent = values.get("parent_id", "")
-    try:
+    with rejected("admin/units.html", lambda errors: _units_context(db, values), db=db):
+        try:
+            kind = UnitKind(values.get("kind", ""))
+        except ValueError:
+            raise InvalidInput(errors=[field_error("kind", _("Select the kind of unit"))]) from None
         units.create(
             db,
             name=values.get("name", ""),
             kind=kind,
-            parent_id=int(parent) if parent.isdigit() else 0,
+            parent_id=_unit_id(values.get("parent_id", "")),
             actor_id=principal.user.id,
         )
         db.commit()
-    except InvalidInput as exc:
-        db.rollback()
-        return _units_page(request, db, errors=exc.errors, values=values, status_code=422)
-    return RedirectResponse("/admin/units?notice=profile-saved", status_code=303)
+    return redirect(request, url_for("admin_units") + "?notice=profile-saved")
 
 
-@router.post("/units/{unit_id}")
+@router.post("/units/{unit_id}", name="admin_unit_update")
 def unit_update(
-    request: Request,
-    unit_id: int,
-    db: DbSession,
-    principal: AdminOnly,
-    values: FormValues,
+    request: Request, unit_id: int, db: DbSession, principal: AdminOnly, values: FormValues
 ) -> Response:
-    try:
+    with rejected("admin/units.html", lambda errors: _units_context(db, values), db=db):
         units.rename(db, unit_id=unit_id, name=values.get("name", ""), actor_id=principal.user.id)
-        parent = values.get("parent_id", "")
-        if parent.isdigit():
-            units.move(db, unit_id=unit_id, parent_id=int(parent), actor_id=principal.user.id)
+        if parent := _unit_id(values.get("parent_id", "")):
+            units.move(db, unit_id=unit_id, parent_id=parent, actor_id=principal.user.id)
         db.commit()
-    except InvalidInput as exc:
-        db.rollback()
-        return _units_page(request, db, errors=exc.errors, values=values, status_code=422)
-    return RedirectResponse("/admin/units?notice=profile-saved", status_code=303)
+    return redirect(request, url_for("admin_units") + "?notice=profile-saved")
 
 
-@router.get("/outbox")
+@router.get("/outbox", name="admin_outbox")
 def outbox(request: Request, db: DbSession, principal: AdminOnly) -> Response:
     # Emails hold password-reset links: readable here only outside production.
     if get_settings().is_production:
         raise NotFound()
-    messages = db.scalars(select(OutboxEmail).order_by(col(OutboxEmail.id).desc()).limit(50)).all()
-    return render(request, "admin/outbox.html", {"messages": messages})
+    return render(request, "admin/outbox.html", {"messages": core_repo.latest_mail(db, limit=50)})
 
 
-@router.get("/audit")
+@router.get("/audit", name="admin_audit")
 def audit_log(request: Request, db: DbSession, principal: AdminOnly) -> Response:
-    events = db.scalars(select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(200)).all()
+    events = core_repo.latest_audit_events(db, limit=200)
     return render(request, "admin/audit.html", {"events": events})

@@ -6,12 +6,17 @@ development admins can read it at /admin/outbox).
 
 import logging
 import smtplib
+from collections.abc import Mapping
 from email.message import EmailMessage
+from typing import Any
 
-from sqlmodel import Session, select
+from jinja2_fragments import render_block
+from sqlmodel import Session
 
 from app.config import Settings, get_settings
+from app.core import repository as repo
 from app.models import OutboxEmail, utcnow
+from app.web.render import text_environment
 
 log = logging.getLogger("fullcircle.mail")
 
@@ -24,22 +29,30 @@ def queue(db: Session, *, to: str, subject: str, body: str) -> OutboxEmail:
     return message
 
 
+def queue_template(
+    db: Session, *, to: str, template: str, context: Mapping[str, Any]
+) -> OutboxEmail:
+    """Queue an email written as a template under ``templates/emails/``: its ``subject`` and
+    ``body`` blocks (every email says the site is not monitored and gives the crisis line)."""
+    subject, body = render_email(template, context)
+    return queue(db, to=to, subject=subject, body=body)
+
+
+def render_email(template: str, context: Mapping[str, Any]) -> tuple[str, str]:
+    env = text_environment()
+    subject = render_block(env, template, "subject", context)
+    body = render_block(env, template, "body", context)
+    # A subject is one line, whatever a title held: a header value never carries CR or LF.
+    return " ".join(subject.split())[:200], body.strip() + "\n"
+
+
 def deliver_pending(db: Session, *, settings: Settings | None = None, limit: int = 50) -> int:
     """Send queued mail; returns how many were sent. Safe to run from several servers."""
     settings = settings or get_settings()
     if not settings.smtp_configured:
         return 0
-    query = (
-        select(OutboxEmail)
-        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < MAX_ATTEMPTS)  # type: ignore[union-attr]
-        .order_by(OutboxEmail.id)  # type: ignore[arg-type]
-        .limit(limit)
-    )
     postgres = db.get_bind().dialect.name == "postgresql"
-    if postgres:
-        # Row locks let several workers share the queue without sending anything twice.
-        query = query.with_for_update(skip_locked=True)
-    messages = list(db.scalars(query))
+    messages = repo.unsent_mail(db, max_attempts=MAX_ATTEMPTS, limit=limit, lock=postgres)
     if not postgres:
         # SQLite's write lock covers the whole database: never hold it while SMTP talks.
         db.commit()

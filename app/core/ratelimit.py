@@ -1,13 +1,20 @@
-"""Sliding-window limits counted in the database, so every app server sees the same numbers."""
+"""Sliding-window limits counted in the database, so every app server sees the same numbers.
+
+Every bucket is declared here, in one registry (``BUCKETS``), with where its numbers come from;
+services refer to them by these constants and call ``enforce()``.
+"""
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from app.models import RateEvent, utcnow
+from app.config import Settings, get_settings
+from app.core import repository as repo
+from app.errors import RateLimited
+from app.models import RateEvent
 
 
 @dataclass(frozen=True)
@@ -17,6 +24,46 @@ class Limit:
     window: timedelta
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """A named limit whose numbers are read from the settings when it is used."""
+
+    name: str
+    numbers: Callable[[Settings], tuple[int, timedelta]]
+
+    def limit(self, settings: Settings | None = None) -> Limit:
+        max_events, window = self.numbers(settings or get_settings())
+        return Limit(self.name, max_events, window)
+
+
+BUCKETS: dict[str, Bucket] = {}
+
+
+def _bucket(name: str, numbers: Callable[[Settings], tuple[int, timedelta]]) -> Bucket:
+    if name in BUCKETS:
+        raise ValueError(f"rate-limit bucket {name!r} declared twice")
+    BUCKETS[name] = bucket = Bucket(name, numbers)
+    return bucket
+
+
+LOGIN_ACCOUNT = _bucket(
+    "login_account",
+    lambda s: (
+        s.login_max_failures_per_account,
+        timedelta(minutes=s.login_account_window_minutes),
+    ),
+)
+LOGIN_IP = _bucket(
+    "login_ip",
+    lambda s: (s.login_max_failures_per_ip, timedelta(minutes=s.login_ip_window_minutes)),
+)
+PASSWORD_RESET = _bucket("password_reset", lambda s: (5, timedelta(hours=1)))
+IDEA_USER = _bucket("idea_user", lambda s: (s.ideas_per_user_per_day, timedelta(days=1)))
+IDEA_IP = _bucket("idea_ip", lambda s: (s.anonymous_ideas_per_ip_per_hour, timedelta(hours=1)))
+COMMENT_USER = _bucket("comment_user", lambda s: (s.comments_per_user_per_hour, timedelta(hours=1)))
+VOTE_USER = _bucket("vote_user", lambda s: (s.votes_per_user_per_minute, timedelta(minutes=1)))
+
+
 def key_for(value: str) -> str:
     """Rate keys are hashes: the table never holds an email address or an IP in the clear."""
     return hashlib.sha256(value.strip().lower().encode()).hexdigest()
@@ -24,27 +71,25 @@ def key_for(value: str) -> str:
 
 def retry_after(db: Session, limit: Limit, key: str) -> int | None:
     """Seconds until another event is allowed, or None when under the limit."""
-    since = utcnow() - limit.window
-    count, oldest = db.execute(
-        select(func.count(), func.min(RateEvent.at)).where(
-            RateEvent.bucket == limit.bucket, RateEvent.key == key, RateEvent.at > since
-        )
-    ).one()
-    if count < limit.max_events:
-        return None
-    return max(1, int((oldest + limit.window - utcnow()).total_seconds()) + 1)
+    return repo.rate_retry_after(db, limit.bucket, key, limit.max_events, limit.window)
 
 
 def hit(db: Session, limit: Limit, key: str) -> None:
     db.add(RateEvent(bucket=limit.bucket, key=key))
 
 
+def enforce(db: Session, bucket: Bucket, key: str, message: str) -> None:
+    """Count one more event, or raise ``RateLimited`` (with Retry-After) saying ``message``."""
+    limit = bucket.limit()
+    wait = retry_after(db, limit, key)
+    if wait:
+        raise RateLimited(message, retry_after=wait)
+    hit(db, limit, key)
+
+
 def clear(db: Session, limit: Limit, key: str) -> None:
-    db.execute(
-        delete(RateEvent).where(col(RateEvent.bucket) == limit.bucket, col(RateEvent.key) == key)
-    )
+    repo.delete_rate_events(db, limit.bucket, key)
 
 
 def prune(db: Session, *, older_than: timedelta = timedelta(days=2)) -> int:
-    result = db.execute(delete(RateEvent).where(col(RateEvent.at) < utcnow() - older_than))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return repo.prune_rate_events(db, older_than=older_than)

@@ -1,33 +1,49 @@
-"""Idea queries. Every board page is a fixed number of statements whatever its length."""
+"""Idea queries: the board (keyset pages), full-text search, similar ideas, timelines.
+
+Every board page is a fixed number of statements whatever its length. Which ideas a list may
+show is decided by app/ideas/access.py (``listed_clause``), never here.
+"""
 
 import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    column,
+    func,
+    literal,
+    literal_column,
+    or_,
+    table,
+    text,
+    true,
+    union_all,
+)
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from app.ideas import search
+from app.accounts.principal import Principal
+from app.ideas import access, search
 from app.models import (
     Category,
-    Comment,
-    Follow,
     Idea,
-    IdeaEvent,
     IdeaStatus,
+    SubjectKind,
+    TimelineEvent,
     Unit,
-    User,
-    Visibility,
     Vote,
     utcnow,
 )
 
 TRENDING_WINDOW = timedelta(days=14)
+_fts = table("idea_fts", column("rowid"))
 
 
 class Sort(StrEnum):
@@ -83,7 +99,7 @@ def _filtered(db: Session, stmt: Any, filters: BoardFilters) -> Any:
     stmt = (
         stmt.join(Unit, col(Unit.id) == col(Idea.unit_id))
         .join(Category, col(Category.id) == col(Idea.category_id))
-        .where(col(Idea.visibility) == Visibility.published)
+        .where(access.listed_clause())
     )
     if filters.unit is not None:
         stmt = stmt.where(col(Unit.path).startswith(filters.unit.path))
@@ -91,7 +107,7 @@ def _filtered(db: Session, stmt: Any, filters: BoardFilters) -> Any:
         stmt = stmt.where(col(Idea.category_id) == filters.category.id)
     if filters.status is not None:
         stmt = stmt.where(col(Idea.status) == filters.status)
-    if filters.q and (clause := search.match_clause(db, filters.q)) is not None:
+    if filters.q and (clause := match_clause(db, filters.q)) is not None:
         stmt = stmt.where(clause)
     return stmt
 
@@ -186,97 +202,70 @@ def board(
     return BoardPage(rows=rows, next_cursor=next_cursor)
 
 
-def voted_ids(db: Session, *, user_id: int | None, idea_ids: Sequence[int]) -> set[int]:
-    if user_id is None or not idea_ids:
-        return set()
-    return set(
-        db.scalars(
-            select(Vote.idea_id).where(
-                col(Vote.user_id) == user_id, col(Vote.idea_id).in_(list(idea_ids))
-            )
-        )
-    )
+def get(db: Session, idea_id: int) -> Idea | None:
+    return db.get(Idea, idea_id)
 
 
-def idea_with_names(db: Session, idea_id: int) -> tuple[Idea, Unit, Category] | None:
+def by_form_token(db: Session, form_token: str) -> Idea | None:
+    return db.scalars(select(Idea).where(col(Idea.form_token) == form_token)).first()
+
+
+def by_receipt_hash(db: Session, receipt_hash: str) -> Idea | None:
+    return db.scalars(select(Idea).where(col(Idea.receipt_hash) == receipt_hash)).first()
+
+
+def idea_with_names(
+    db: Session, idea_id: int, *, viewer: Principal | None
+) -> tuple[Idea, Unit, Category] | None:
+    """The idea with its unit and category, if ``viewer`` may see it (one statement)."""
     row = db.execute(
         select(Idea, Unit, Category)
         .join(Unit, col(Unit.id) == col(Idea.unit_id))
         .join(Category, col(Category.id) == col(Idea.category_id))
-        .where(col(Idea.id) == idea_id)
+        .where(col(Idea.id) == idea_id, access.visible_clause(viewer))
     ).first()
     return (row[0], row[1], row[2]) if row else None
 
 
-def events(db: Session, idea_id: int) -> Sequence[IdeaEvent]:
+#: Timeline entries shown in public (visibility changes are audited, not published).
+PUBLIC_EVENT_KINDS = ("submitted", "status")
+
+
+def events(db: Session, idea_id: int) -> Sequence[TimelineEvent]:
     return db.scalars(
-        select(IdeaEvent).where(IdeaEvent.idea_id == idea_id).order_by(col(IdeaEvent.id))
+        select(TimelineEvent)
+        .where(
+            col(TimelineEvent.subject_kind) == SubjectKind.idea,
+            col(TimelineEvent.subject_id) == idea_id,
+            col(TimelineEvent.kind).in_(PUBLIC_EVENT_KINDS),
+        )
+        .order_by(col(TimelineEvent.id))
     ).all()
 
 
-def comments(db: Session, idea_id: int, *, newest_first: bool) -> Sequence[Comment]:
-    order = col(Comment.id).desc() if newest_first else col(Comment.id)
-    return db.scalars(
-        select(Comment)
-        .where(col(Comment.idea_id) == idea_id, col(Comment.visibility) == Visibility.published)
-        .order_by(order)
-    ).all()
-
-
-def is_following(db: Session, *, idea_id: int, user_id: int | None) -> bool:
-    if user_id is None:
-        return False
-    return db.get(Follow, (idea_id, user_id)) is not None
-
-
-def recent_activity(db: Session, *, limit: int) -> Sequence[tuple[IdeaEvent, Idea]]:
+def recent_activity(db: Session, *, limit: int) -> Sequence[tuple[TimelineEvent, Idea]]:
     rows = db.execute(
-        select(IdeaEvent, Idea)
-        .join(Idea, col(Idea.id) == col(IdeaEvent.idea_id))
-        .where(col(Idea.visibility) == Visibility.published)
-        .order_by(col(IdeaEvent.id).desc())
+        select(TimelineEvent, Idea)
+        .join(
+            Idea,
+            (col(Idea.id) == col(TimelineEvent.subject_id))
+            & (col(TimelineEvent.subject_kind) == SubjectKind.idea),
+        )
+        .where(access.listed_clause(), col(TimelineEvent.kind).in_(PUBLIC_EVENT_KINDS))
+        .order_by(col(TimelineEvent.id).desc())
         .limit(limit)
     ).all()
     return [(r[0], r[1]) for r in rows]
 
 
-def by_ids(db: Session, ids: Sequence[int]) -> dict[int, Idea]:
-    if not ids:
-        return {}
-    return {i.id: i for i in db.scalars(select(Idea).where(col(Idea.id).in_(list(ids)))) if i.id}
-
-
-def ideas_of(db: Session, *, user_id: int, limit: int = 100) -> Sequence[Idea]:
+def ideas_of(db: Session, *, user_id: int, limit: int | None = 100) -> Sequence[Idea]:
+    """A person's own ideas, newest first (all of them when ``limit`` is None)."""
     return db.scalars(
         select(Idea)
         .where(col(Idea.author_id) == user_id)
         .order_by(col(Idea.id).desc())
         .limit(limit)
     ).all()
-
-
-def voted_by(db: Session, *, user_id: int, limit: int = 100) -> Sequence[Idea]:
-    return db.scalars(
-        select(Idea)
-        .join(Vote, col(Vote.idea_id) == col(Idea.id))
-        .where(col(Vote.user_id) == user_id)
-        .order_by(col(Vote.id).desc())
-        .limit(limit)
-    ).all()
-
-
-def followed_by(db: Session, *, user_id: int, limit: int = 100) -> Sequence[Idea]:
-    return db.scalars(
-        select(Idea)
-        .join(Follow, col(Follow.idea_id) == col(Idea.id))
-        .where(col(Follow.user_id) == user_id)
-        .order_by(col(Follow.created_at).desc())
-        .limit(limit)
-    ).all()
-
-
-def follower_ids(db: Session, idea_id: int) -> list[int]:
-    return list(db.scalars(select(Follow.user_id).where(col(Follow.idea_id) == idea_id)))
 
 
 def categories(db: Session, *, active_only: bool = True) -> Sequence[Category]:
@@ -290,16 +279,6 @@ def category_by_slug(db: Session, slug: str) -> Category | None:
     return db.scalars(select(Category).where(col(Category.slug) == slug)).first()
 
 
-def authors(db: Session, ids: set[int]) -> dict[int, User]:
-    if not ids:
-        return {}
-    return {u.id: u for u in db.scalars(select(User).where(col(User.id).in_(ids))) if u.id}
-
-
-def latest_event_at(db: Session, idea_id: int) -> datetime | None:
-    return db.scalar(select(func.max(IdeaEvent.at)).where(col(IdeaEvent.idea_id) == idea_id))
-
-
 @dataclass(frozen=True)
 class SimilarIdea:
     idea: Idea
@@ -309,15 +288,69 @@ class SimilarIdea:
 
 def similar(db: Session, text: str, *, limit: int) -> list[SimilarIdea]:
     """Published ideas most like ``text`` (any word counts; better matches first)."""
-    ranked = search.ranked_ids(db, text, limit=limit * 4, any_word=True)
+    ranked = ranked_ids(db, text, limit=limit * 4, any_word=True)
     if not ranked:
         return []
     scores = dict(ranked)
     rows = db.execute(
         select(Idea, col(Unit.name))
         .join(Unit, col(Unit.id) == col(Idea.unit_id))
-        .where(col(Idea.id).in_(list(scores)), col(Idea.visibility) == Visibility.published)
+        .where(col(Idea.id).in_(list(scores)), access.listed_clause())
     ).all()
     found = [SimilarIdea(idea=r[0], unit_name=r[1], score=scores[r[0].id]) for r in rows]
     found.sort(key=lambda s: (-s.score, -(s.idea.id or 0)))
     return found[:limit]
+
+
+# --- full-text search: SQLite FTS5 (porter stemming) or PostgreSQL tsvector (English) -------
+
+
+def match_clause(db: Session, query: str, *, any_word: bool = False) -> ColumnElement[bool] | None:
+    """A WHERE clause selecting ideas that match ``query`` (all words, or any with any_word)."""
+    terms = search.terms(query, any_word=any_word)
+    if not terms:
+        return None
+    if db.get_bind().dialect.name == "postgresql":
+        tsquery = _pg_tsquery(terms, any_word=any_word)
+        return literal_column("idea.search_vector").op("@@")(tsquery)
+    ids = core_select(_fts.c.rowid).where(
+        text("idea_fts MATCH :fts_q").bindparams(fts_q=search.fts5_query(terms, any_word=any_word))
+    )
+    return col(Idea.id).in_(ids)
+
+
+def _pg_tsquery(terms: list[str], *, any_word: bool) -> Any:
+    # plainto_tsquery stems each word and ignores any syntax; join them with OR or AND.
+    parts = [func.plainto_tsquery("english", t) for t in terms]
+    query: Any = parts[0]
+    for part in parts[1:]:
+        query = query.op("||" if any_word else "&&")(part)
+    return query
+
+
+def ranked_ids(
+    db: Session, query: str, *, limit: int, any_word: bool = True
+) -> list[tuple[int, float]]:
+    """Published-or-not ids best matching ``query`` with a score (higher is better)."""
+    terms = search.terms(query, any_word=any_word)
+    if not terms:
+        return []
+    if db.get_bind().dialect.name == "postgresql":
+        tsquery = _pg_tsquery(terms, any_word=any_word)
+        vector: Any = literal_column("idea.search_vector")
+        rank = func.ts_rank_cd(vector, tsquery, 32)
+        rows = db.execute(
+            select(col(Idea.id), rank.label("score"))
+            .where(vector.op("@@")(tsquery))
+            .order_by(rank.desc(), col(Idea.id).desc())
+            .limit(limit)
+        ).all()
+        return [(int(r[0]), float(r[1])) for r in rows]
+    rows = db.execute(
+        text(
+            "SELECT rowid, -bm25(idea_fts, 3.0, 1.0, 0.5) AS score FROM idea_fts "
+            "WHERE idea_fts MATCH :q ORDER BY bm25(idea_fts, 3.0, 1.0, 0.5), rowid DESC LIMIT :n"
+        ),
+        {"q": search.fts5_query(terms, any_word=any_word), "n": limit},
+    ).all()
+    return [(int(r[0]), float(r[1])) for r in rows]

@@ -6,16 +6,15 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, Field, field_validator
 
 from app.models import IdeaStatus, Identity
+from app.models.base import ID_MAX
 
 TITLE_MAX = 120
 DESCRIPTION_MAX = 5000
 BENEFIT_MAX = 2000
-#: The largest id a row can have (PostgreSQL ``integer``); bigger numbers are invalid input.
-ID_MAX = 2**31 - 1
 SLUG_PATTERN = r"^[a-z0-9-]+$"
 
 
-def _clean_text(value: object) -> object:
+def clean_text(value: object) -> object:
     """Plain text: trim, unify line endings, drop control characters (line breaks are kept)."""
     if not isinstance(value, str):
         return value
@@ -42,7 +41,7 @@ class IdeaInput(BaseModel):
     category: str = "other"
     submitted_as: Identity | None = None
 
-    _clean = field_validator("title", "description", "benefit", mode="before")(_clean_text)
+    _clean = field_validator("title", "description", "benefit", mode="before")(clean_text)
 
     @field_validator("title")
     @classmethod
@@ -69,7 +68,7 @@ class IdeaCreate(BaseModel):
     submitted_as: Identity | None = None
     benefit: str | None = Field(default=None, max_length=BENEFIT_MAX)
 
-    _clean = field_validator("title", "description", "benefit", mode="before")(_clean_text)
+    _clean = field_validator("title", "description", "benefit", mode="before")(clean_text)
 
 
 class IdeaPublic(BaseModel):
@@ -90,21 +89,3 @@ class IdeaPublic(BaseModel):
 class IdeaList(BaseModel):
     items: list[IdeaPublic]
     next_cursor: str | None
-
-
-class CommentCreate(BaseModel):
-    body: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
-    parent_id: int | None = Field(default=None, ge=1, le=ID_MAX)
-
-    _clean = field_validator("body", mode="before")(_clean_text)
-
-
-class CommentPublic(BaseModel):
-    id: int
-    idea_id: int
-    parent_id: int | None
-    body: str
-    author_role: str
-    created_at: datetime
-    edited_at: datetime | None
-    removed: bool

@@ -1,23 +1,23 @@
 """Accounts, roles, units, sessions, tokens, outbox, audit and rate-limit tables."""
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, String
 from sqlmodel import Field, SQLModel
 
+from app.core.states import N_, LabelledEnum
 from app.models.base import timestamp
 
 
-class Role(StrEnum):
-    service_user = "service_user"
-    carer = "carer"
-    staff = "staff"
-    moderator = "moderator"
-    safeguarding_lead = "safeguarding_lead"
-    improvement_lead = "improvement_lead"
-    admin = "admin"
+class Role(LabelledEnum):
+    service_user = "service_user", N_("Service user")
+    carer = "carer", N_("Carer")
+    staff = "staff", N_("Staff")
+    moderator = "moderator", N_("Moderator")
+    safeguarding_lead = "safeguarding_lead", N_("Safeguarding lead")
+    improvement_lead = "improvement_lead", N_("Improvement lead")
+    admin = "admin", N_("Admin")
 
 
 #: Roles only an admin may grant; holding any of them puts the account on staff session rules.
@@ -26,20 +26,20 @@ STAFF_ROLES = frozenset(
 )
 
 
-class Identity(StrEnum):
+class Identity(LabelledEnum):
     """How people describe themselves ("I am a ..."); public wording, never their name."""
 
-    service_user = "service_user"
-    carer = "carer"
-    staff = "staff"
-    other = "other"
+    service_user = "service_user", N_("Someone who uses mental health services")
+    carer = "carer", N_("A carer, family member or friend")
+    staff = "staff", N_("Staff")
+    other = "other", N_("Other")
 
 
-class UnitKind(StrEnum):
-    organisation = "organisation"
-    directorate = "directorate"
-    service = "service"
-    team = "team"
+class UnitKind(LabelledEnum):
+    organisation = "organisation", N_("Organisation")
+    directorate = "directorate", N_("Directorate")
+    service = "service", N_("Service")
+    team = "team", N_("Team or ward")
 
 
 class Unit(SQLModel, table=True):
@@ -169,21 +169,3 @@ class RateEvent(SQLModel, table=True):
     bucket: str = Field(max_length=40)
     key: str = Field(max_length=64)
     at: datetime = timestamp()
-
-
-__all__ = [
-    "STAFF_ROLES",
-    "ApiToken",
-    "AuditEvent",
-    "AuthSession",
-    "Identity",
-    "OutboxEmail",
-    "PasswordResetToken",
-    "RateEvent",
-    "Role",
-    "Unit",
-    "UnitKind",
-    "User",
-    "UserRole",
-    "UserUnit",
-]

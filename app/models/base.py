@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect
+from sqlalchemy import Column, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -14,6 +14,10 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: The largest id a row can have (PostgreSQL ``integer``); a bigger number names nothing.
+ID_MAX = 2**31 - 1
 
 
 def utcnow() -> datetime:
@@ -42,8 +46,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def timestamp(*, index: bool = False, nullable: bool = False, default: bool = True) -> Any:
     """A UTC timestamp column; defaults to now unless told otherwise."""
-    from sqlalchemy import Column
-
     return Field(
         default_factory=utcnow if default else lambda: None,
         sa_column=Column(UTCDateTime(), nullable=nullable, index=index),

@@ -1,39 +1,44 @@
-"""Change ideas and what people do with them: votes, comments, follows, reports, events and
-notifications."""
+"""Change ideas and what only ideas have: categories, votes, reports and email updates.
+
+Comments, follows, timeline events and notifications attach to any subject: models/activity.py."""
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.core.states import N_, LabelledEnum
 from app.models.accounts import Identity
 from app.models.base import timestamp
 
 
-class IdeaStatus(StrEnum):
-    submitted = "submitted"
-    under_review = "under_review"
-    accepted = "accepted"
-    not_taken_forward = "not_taken_forward"
-    duplicate = "duplicate"
-    in_progress = "in_progress"
-    done = "done"
+class IdeaStatus(LabelledEnum):
+    """The public life of an idea (DOMAIN.md section 3); moves: app/ideas/states.py."""
+
+    submitted = "submitted", N_("Submitted"), "grey"
+    under_review = "under_review", N_("Under review"), "blue"
+    accepted = "accepted", N_("Accepted"), "aqua-green"
+    not_taken_forward = "not_taken_forward", N_("Not taken forward"), "red"
+    duplicate = "duplicate", N_("Duplicate"), "white"
+    in_progress = "in_progress", N_("In progress"), "yellow"
+    done = "done", N_("Done"), "green"
 
 
-class Visibility(StrEnum):
-    pending_moderation = "pending_moderation"
-    published = "published"
-    hidden = "hidden"
-    held = "held"
+class Visibility(LabelledEnum):
+    """Who can see an idea or comment, separate from its status (app/ideas/access.py)."""
+
+    pending_moderation = "pending_moderation", N_("Waiting for a moderator"), "yellow"
+    published = "published", N_("Published"), "green"
+    hidden = "hidden", N_("Hidden"), "grey"
+    held = "held", N_("Held for safeguarding"), "red"
 
 
-class ReportReason(StrEnum):
-    personal_details = "personal_details"
-    abusive = "abusive"
-    risk = "risk"
-    not_relevant = "not_relevant"
-    other = "other"
+class ReportReason(LabelledEnum):
+    personal_details = "personal_details", N_("It includes someone's personal details")
+    abusive = "abusive", N_("It is abusive or offensive")
+    risk = "risk", N_("Someone may be at risk of harm")
+    not_relevant = "not_relevant", N_("It is not about our services")
+    other = "other", N_("Something else")
 
 
 class Category(SQLModel, table=True):
@@ -78,23 +83,6 @@ class Idea(SQLModel, table=True):
     updated_at: datetime = timestamp()
 
 
-class IdeaEvent(SQLModel, table=True):
-    """One entry of an idea's public timeline."""
-
-    __tablename__ = "idea_event"
-
-    id: int | None = Field(default=None, primary_key=True)
-    idea_id: int = Field(foreign_key="idea.id", index=True)
-    at: datetime = timestamp()
-    kind: str = Field(max_length=30)
-    from_status: str | None = Field(default=None, max_length=30)
-    to_status: str | None = Field(default=None, max_length=30)
-    #: Shown publicly instead of a name ("a moderator", "staff").
-    actor_role: str = Field(max_length=30)
-    actor_id: int | None = Field(default=None, foreign_key="user_account.id")
-    note: str | None = Field(default=None, max_length=5000)
-
-
 class Vote(SQLModel, table=True):
     __tablename__ = "vote"
     __table_args__ = (
@@ -105,32 +93,6 @@ class Vote(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     idea_id: int = Field(foreign_key="idea.id")
     user_id: int = Field(foreign_key="user_account.id", index=True)
-    created_at: datetime = timestamp()
-
-
-class Comment(SQLModel, table=True):
-    __tablename__ = "comment"
-    __table_args__ = (Index("ix_comment_idea_id_id", "idea_id", "id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    idea_id: int = Field(foreign_key="idea.id")
-    author_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
-    #: Replies are one level deep: a reply's parent is always a top-level comment.
-    parent_id: int | None = Field(default=None, foreign_key="comment.id")
-    author_identity: Identity = Field(sa_type=String(20))
-    author_is_staff: bool = False
-    body: str = Field(max_length=5000)
-    visibility: Visibility = Field(default=Visibility.published, sa_type=String(30))
-    created_at: datetime = timestamp()
-    edited_at: datetime | None = timestamp(nullable=True, default=False)
-    deleted_at: datetime | None = timestamp(nullable=True, default=False)
-
-
-class Follow(SQLModel, table=True):
-    __tablename__ = "follow"
-
-    idea_id: int = Field(foreign_key="idea.id", primary_key=True)
-    user_id: int = Field(foreign_key="user_account.id", primary_key=True, index=True)
     created_at: datetime = timestamp()
 
 
@@ -147,18 +109,6 @@ class Report(SQLModel, table=True):
     reporter_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = timestamp()
     resolved_at: datetime | None = timestamp(nullable=True, default=False)
-
-
-class Notification(SQLModel, table=True):
-    __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_id_id", "user_id", "id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user_account.id")
-    idea_id: int = Field(foreign_key="idea.id")
-    kind: str = Field(max_length=30)
-    created_at: datetime = timestamp()
-    read_at: datetime | None = timestamp(nullable=True, default=False)
 
 
 class EmailSubscription(SQLModel, table=True):

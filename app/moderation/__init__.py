@@ -1,1 +1,2 @@
-"""Moderation: screening, reports of content, and (soon) the moderation queue."""
+"""Moderation: screening for risk and identifying details, reports of content, and (soon) the
+moderation queue."""

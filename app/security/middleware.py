@@ -17,11 +17,13 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.responses import Response
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.config import Settings
+from app.config import Environment, Settings
 from app.db import statement_counter
+from app.web.errors import refused_response, server_error_response
+from app.web.urls import request_base
 
 access_log = logging.getLogger("fullcircle.access")
 error_log = logging.getLogger("fullcircle.errors")
@@ -91,6 +93,9 @@ class SecurityMiddleware:
                     out["Cache-Control"] = "no-store"
             await send(message)
 
+        if self.settings.env == Environment.development:
+            # Development links follow the address being served (make run PORT=8080).
+            request_base.set(f"{scope.get('scheme', 'http')}://{headers.get('host', '')}")
         try:
             refusal = self._csrf_refusal(scope, headers)
             if refusal:
@@ -110,10 +115,6 @@ class SecurityMiddleware:
             )
             if status_holder.get("started"):
                 raise
-            from starlette.requests import Request
-
-            from app.errors import server_error_response
-
             await server_error_response(Request(scope))(scope, receive, send_with_headers)
         finally:
             route = scope.get("route")
@@ -127,27 +128,7 @@ class SecurityMiddleware:
             )
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, reason: str) -> None:
-        from starlette.requests import Request
-
-        from app.errors import problem
-        from app.templating import render
-
-        response: Response
-        if scope["path"].startswith("/api/"):
-            response = problem(403, "Forbidden", reason)
-        else:
-            response = render(
-                Request(scope),
-                "errors/error.html",
-                {
-                    "status": 403,
-                    "title": "This request was refused",
-                    "detail": "The form was sent from another website, so it was not accepted. "
-                    "Go back to the page on this site and try again.",
-                },
-                status_code=403,
-            )
-        await response(scope, receive, send)
+        await refused_response(Request(scope), reason)(scope, receive, send)
 
     def _headers(self, nonce: str, path: str) -> Iterable[tuple[str, str]]:
         csp = (

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 
-from app.config import get_settings
 from app.deps import DbSession, Public
 from app.errors import NotFound
 from app.i18n import _
-from app.templating import render
 from app.units import service as units
+from app.web.render import render
+from app.web.urls import absolute_url, url_for
 
 router = APIRouter(prefix="/units")
 
@@ -28,8 +28,7 @@ QR_ERROR = "m"
 
 def idea_url(slug: str) -> str:
     """The absolute address a poster's QR code opens: the idea form, with this unit chosen."""
-    base = get_settings().base_url.rstrip("/")
-    return f"{base}/ideas/new?unit={quote(slug, safe='')}"
+    return absolute_url("new_idea") + f"?unit={quote(slug, safe='')}"
 
 
 def display_url(url: str) -> str:
@@ -63,12 +62,16 @@ def qr_svg(url: str) -> Markup:
     return Markup(attrs + svg.removeprefix("<svg "))
 
 
-@router.get("")
+@router.get("", name="units")
 def unit_list(request: Request, db: DbSession, principal: Public) -> Response:
-    return render(request, "units/index.html", {"tree": units.tree(db)})
+    return render(
+        request,
+        "units/index.html",
+        {"tree": units.tree(db), "poster_link": lambda unit: url_for("poster", slug=unit.slug)},
+    )
 
 
-@router.get("/{slug}/poster")
+@router.get("/{slug}/poster", name="poster")
 def poster(request: Request, slug: str, db: DbSession, principal: Public) -> Response:
     unit = units.by_slug(db, slug)
     if unit is None:

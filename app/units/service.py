@@ -3,14 +3,15 @@
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.core import audit
 from app.errors import Conflict, InvalidInput, NotFound
 from app.i18n import _
 from app.models import Unit, UnitKind, UserUnit
+from app.models.base import ID_MAX
+from app.units import repository as repo
 
 #: What may sit directly under each kind of unit.
 CHILD_KINDS: dict[UnitKind, tuple[UnitKind, ...]] = {
@@ -32,25 +33,38 @@ def slugify(name: str) -> str:
 
 
 def root(db: Session) -> Unit:
-    unit = db.scalars(
-        select(Unit).where(col(Unit.parent_id).is_(None)).order_by(col(Unit.id))
-    ).first()
+    unit = repo.root(db)
     if unit is None:
         raise NotFound(_("The organisation has not been set up. Run: fullcircle migrate"))
     return unit
 
 
+def get(db: Session, unit_id: int) -> Unit | None:
+    return repo.get(db, unit_id) if 1 <= unit_id <= ID_MAX else None
+
+
 def by_slug(db: Session, slug: str) -> Unit | None:
-    return db.scalars(select(Unit).where(col(Unit.slug) == slug)).first()
+    """The one place a unit is found by its slug (pages, the API, posters, the seed)."""
+    return repo.by_slug(db, slug)
+
+
+def by_ref(db: Session, ref: int | str) -> Unit | None:
+    """A unit by id or slug (a slug may be all digits, so an id that is not found falls back)."""
+    unit = None
+    if isinstance(ref, int) or ref.isdecimal():
+        unit = get(db, int(ref))
+    if unit is None and isinstance(ref, str):
+        unit = by_slug(db, ref)
+    return unit
 
 
 def all_units(db: Session) -> Sequence[Unit]:
-    return db.scalars(select(Unit).order_by(col(Unit.path))).all()
+    return repo.all_units(db)
 
 
 def tree(db: Session) -> list[TreeRow]:
     """Depth-first order with names sorted among siblings."""
-    units = list(all_units(db))
+    units = list(repo.all_units(db))
     children: dict[int | None, list[Unit]] = {}
     for u in units:
         children.setdefault(u.parent_id, []).append(u)
@@ -67,15 +81,10 @@ def tree(db: Session) -> list[TreeRow]:
     return rows
 
 
-def descendant_ids_query(unit: Unit) -> Any:
-    """A subquery of this unit's id and every unit beneath it (one indexed prefix match)."""
-    return select(Unit.id).where(col(Unit.path).startswith(unit.path))
-
-
 def _unique_slug(db: Session, name: str) -> str:
     base = slugify(name)
     slug, n = base, 2
-    while db.scalars(select(Unit.id).where(Unit.slug == slug)).first() is not None:
+    while repo.slug_taken(db, slug):
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -87,7 +96,7 @@ def create(db: Session, *, name: str, kind: UnitKind, parent_id: int, actor_id: 
         errors.append({"field": "name", "msg": _("Enter a name for the unit")})
     elif len(name) > 120:
         errors.append({"field": "name", "msg": _("Name must be 120 characters or fewer")})
-    parent = db.get(Unit, parent_id)
+    parent = get(db, parent_id)
     if parent is None:
         errors.append({"field": "parent_id", "msg": _("Select where this unit belongs")})
     elif kind not in CHILD_KINDS[parent.kind]:
@@ -110,7 +119,7 @@ def create(db: Session, *, name: str, kind: UnitKind, parent_id: int, actor_id: 
 
 
 def rename(db: Session, *, unit_id: int, name: str, actor_id: int | None) -> Unit:
-    unit = db.get(Unit, unit_id)
+    unit = get(db, unit_id)
     if unit is None:
         raise NotFound()
     name = name.strip()
@@ -124,7 +133,7 @@ def rename(db: Session, *, unit_id: int, name: str, actor_id: int | None) -> Uni
 
 
 def move(db: Session, *, unit_id: int, parent_id: int, actor_id: int | None) -> Unit:
-    unit, parent = db.get(Unit, unit_id), db.get(Unit, parent_id)
+    unit, parent = get(db, unit_id), get(db, parent_id)
     if unit is None or parent is None:
         raise NotFound()
     if parent.path.startswith(unit.path):
@@ -136,7 +145,7 @@ def move(db: Session, *, unit_id: int, parent_id: int, actor_id: int | None) -> 
         )
     old_prefix, new_prefix = unit.path, f"{parent.path}{unit.id}/"
     # Rewrite the path of the unit and every descendant.
-    for row in db.scalars(select(Unit).where(col(Unit.path).startswith(old_prefix))):
+    for row in repo.under(db, old_prefix):
         row.path = new_prefix + row.path[len(old_prefix) :]
     unit.parent_id = parent.id
     audit.record(db, "unit.moved", actor_id=actor_id, unit_id=unit.id, parent_id=parent.id)
@@ -144,16 +153,10 @@ def move(db: Session, *, unit_id: int, parent_id: int, actor_id: int | None) -> 
 
 
 def set_memberships(db: Session, *, user_id: int, unit_ids: set[int], actor_id: int | None) -> None:
-    current = set(db.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user_id)))
-    valid = (
-        set(db.scalars(select(Unit.id).where(col(Unit.id).in_(unit_ids)))) if unit_ids else set()
-    )
+    current = repo.membership_ids(db, user_id=user_id)
+    valid = repo.existing_ids(db, {u for u in unit_ids if 1 <= u <= ID_MAX})
     for uid in current - valid:
-        db.execute(
-            UserUnit.__table__.delete().where(  # type: ignore[attr-defined]
-                (col(UserUnit.user_id) == user_id) & (col(UserUnit.unit_id) == uid)
-            )
-        )
+        repo.remove_membership(db, user_id=user_id, unit_id=uid)
     for uid in valid - current:
         db.add(UserUnit(user_id=user_id, unit_id=uid))
     if valid != current:
@@ -161,4 +164,4 @@ def set_memberships(db: Session, *, user_id: int, unit_ids: set[int], actor_id: 
 
 
 def memberships(db: Session, *, user_id: int) -> set[int]:
-    return set(db.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user_id)))
+    return repo.membership_ids(db, user_id=user_id)

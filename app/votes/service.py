@@ -1,78 +1,49 @@
-"""Votes: one per person per idea, safe when many arrive at once.
+"""Votes: one per person per idea, safe when many arrive at once (app/votes/repository.py)."""
 
-The unique constraint plus INSERT ... ON CONFLICT DO NOTHING decides who voted; the
-denormalised ``idea.vote_count`` moves in the same transaction only when a row was really
-inserted or deleted, so it always equals the number of vote rows.
-"""
+from sqlmodel import Session
 
-from datetime import timedelta
-
-from sqlalchemy import delete, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col
-
-from app.config import get_settings
+from app.accounts.principal import Principal
 from app.core import ratelimit
-from app.errors import Conflict, RateLimited
+from app.errors import Conflict
 from app.i18n import _
-from app.ideas.service import VOTING_CLOSED
-from app.models import Idea, User, Vote, utcnow
+from app.models import Idea
+from app.votes import access
+from app.votes import repository as repo
 
 
-def _check_open(idea: Idea) -> None:
-    if idea.status in VOTING_CLOSED:
+def _check(db: Session, *, idea: Idea, principal: Principal) -> None:
+    if not access.can_vote(principal, idea):
         raise Conflict(_("Voting has closed on this idea."))
-
-
-def _check_rate(db: Session, user: User) -> None:
-    limit = ratelimit.Limit(
-        "vote_user", get_settings().votes_per_user_per_minute, timedelta(minutes=1)
+    ratelimit.enforce(
+        db,
+        ratelimit.VOTE_USER,
+        str(principal.user_id),
+        _("You are voting very quickly. Wait a moment, then try again."),
     )
-    wait = ratelimit.retry_after(db, limit, str(user.id))
-    if wait:
-        raise RateLimited(
-            _("You are voting very quickly. Wait a moment, then try again."), retry_after=wait
-        )
-    ratelimit.hit(db, limit, str(user.id))
 
 
-def vote(db: Session, *, idea: Idea, user: User) -> bool:
+def vote(db: Session, *, idea: Idea, principal: Principal) -> bool:
     """Add the person's vote; True if it is new. Voting twice changes nothing."""
-    _check_open(idea)
-    _check_rate(db, user)
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # RETURNING, not rowcount: an ORM insert on psycopg reports rowcount -1 (which is truthy).
-    inserted = db.execute(
-        insert(Vote)
-        .values(idea_id=idea.id, user_id=user.id, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["idea_id", "user_id"])
-        .returning(col(Vote.id))
-    ).first()
-    added = inserted is not None
+    _check(db, idea=idea, principal=principal)
+    assert idea.id is not None
+    added = repo.insert(db, idea_id=idea.id, user_id=principal.user_id)
     if added:
-        _bump(db, idea, +1)
+        repo.bump_count(db, idea, +1)
     return added
 
 
-def unvote(db: Session, *, idea: Idea, user: User) -> bool:
+def unvote(db: Session, *, idea: Idea, principal: Principal) -> bool:
     """Remove the person's vote; True if there was one."""
-    _check_open(idea)
-    _check_rate(db, user)
-    result = db.execute(
-        delete(Vote).where(col(Vote.idea_id) == idea.id, col(Vote.user_id) == user.id)
-    )
-    removed = bool(getattr(result, "rowcount", 0))
+    _check(db, idea=idea, principal=principal)
+    assert idea.id is not None
+    removed = repo.delete_one(db, idea_id=idea.id, user_id=principal.user_id)
     if removed:
-        _bump(db, idea, -1)
+        repo.bump_count(db, idea, -1)
     return removed
 
 
-def _bump(db: Session, idea: Idea, delta: int) -> None:
-    db.execute(
-        update(Idea)
-        .where(col(Idea.id) == idea.id)
-        .values(vote_count=col(Idea.vote_count) + delta)
-        .execution_options(synchronize_session=False)
-    )
-    db.refresh(idea, attribute_names=["vote_count"])
+def set_vote(db: Session, *, idea: Idea, principal: Principal, supported: bool) -> bool:
+    """Vote or take the vote back; True if anything changed."""
+    if supported:
+        return vote(db, idea=idea, principal=principal)
+    return unvote(db, idea=idea, principal=principal)

@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.helpers import DESKTOP, PHONE
+
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -33,14 +35,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-PHONE = {
-    "viewport": {"width": 375, "height": 812},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -107,6 +101,8 @@ def live_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) ->
         "FULLCIRCLE_ENV": "test",
         "FULLCIRCLE_INSTANCE_DIR": str(tmp),
         "FULLCIRCLE_BASE_URL": base_url,
+        # People here type faster than the anti-spam timer allows; the timer has its own tests.
+        "FULLCIRCLE_IDEA_FORM_MIN_SECONDS": "0",
     }
     env.pop("TEST_DATABASE_URL", None)
     command = _fullcircle_command()

@@ -5,8 +5,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.helpers import assert_no_axe_violations, screenshot
+from tests.browser.helpers import (
+    DESKTOP,
+    PHONE,
+    SERVICE_USER,
+    assert_no_axe_violations,
+    screenshot,
+)
 
 
 @dataclass(frozen=True)
@@ -19,7 +24,6 @@ class Page:
 
 
 ADMIN = "admin@example.org"
-SERVICE_USER = "serviceuser@example.org"
 
 PUBLIC_PAGES = [
     Page("home", "/"),
@@ -43,7 +47,7 @@ SIGNED_IN_PAGES = [
     Page("admin-outbox", "/admin/outbox", email=ADMIN),
     Page("admin-audit", "/admin/audit", email=ADMIN),
 ]
-VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+VIEWPORTS: dict[str, dict[str, Any]] = {"phone": PHONE, "desktop": DESKTOP}
 NARROWEST = {
     "viewport": {"width": 320, "height": 640},
     "is_mobile": True,

@@ -5,7 +5,6 @@ timelines), a fresh receipt, a comment of one's own to edit, and "my activity" w
 """
 
 import re
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -13,9 +12,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.helpers import assert_no_axe_violations, screenshot
-from tests.browser.test_ideas_journeys import CARER, SERVICE_USER, ensure_demo_ideas
+from tests.browser.helpers import (
+    CARER,
+    DESKTOP,
+    PHONE,
+    SERVICE_USER,
+    assert_no_axe_violations,
+    ensure_demo_ideas,
+    screenshot,
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ NARROW_CASES = [
     if c.name in {"board", "board-search", "new", "new-errors", "idea", "idea-signed-in"}
     or c.name.startswith("receipt")
 ]
-VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+VIEWPORTS: dict[str, dict[str, Any]] = {"phone": PHONE, "desktop": DESKTOP}
 NARROWEST = {
     "viewport": {"width": 320, "height": 640},
     "is_mobile": True,
@@ -110,7 +115,6 @@ def _make_targets(browser: Any, base_url: str, signed_in_as: Any) -> dict[str, s
         # A receipt for an idea sent without an account.
         form = anonymous.request.get("/ideas/new").text()
         fields = dict(re.findall(r'name="(started|started_sig)" value="([^"]*)"', form))
-        time.sleep(3.2)  # the form's minimum fill time
         sent = anonymous.request.post(
             "/ideas",
             form={

@@ -9,7 +9,6 @@ needs no back door into the database.
 
 import os
 import re
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,145 +17,18 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.helpers import ROOT, SCREENSHOTS, screenshot
+from tests.browser.helpers import (
+    CARER,
+    DESKTOP,
+    PHONE,
+    ROOT,
+    SCREENSHOTS,
+    SERVICE_USER,
+    ensure_demo_ideas,
+    screenshot,
+)
 
 # --- demo ideas -------------------------------------------------------------------------------
-
-SERVICE_USER = "serviceuser@example.org"
-CARER = "carer@example.org"
-STAFF = "staff@example.org"
-
-#: Ideas to create when the demo seed has none: (title, description, category, place, author).
-#: Enough for two pages of the board; titles meant for searching come first.
-FALLBACK_IDEAS = [
-    ("A quiet room on the ward in the evenings", "The lounge is loud until late because the "
-     "TV is always on. A small calm room would help people settle.", "environment",
-     "Willow Ward", SERVICE_USER),
-    ("Text message reminders the day before appointments", "Letters arrive late, so "
-     "appointments get missed.", "communication", "Riverside CMHT", SERVICE_USER),
-    ("A family room for visits with children", "Children visiting a parent have to sit in "
-     "the main lounge.", "environment", "Acute Adult Wards", CARER),
-    ("Longer visiting hours at weekends", "Visiting ends at 7pm but many families work all "
-     "week.", "care-and-treatment", "Cedar Ward", CARER),
-    ("Fresh fruit on the ward all day", "There is nothing healthy to eat between meals.",
-     "food", "Acute Adult Wards", SERVICE_USER),
-    ("A board showing which nurse is on shift", "Shifts change three times a day and it is "
-     "hard to know who to ask.", "communication", "Willow Ward", SERVICE_USER),
-    ("Peer support worker in the waiting room", "Waiting for a first appointment is "
-     "frightening.", "staff-and-support", "CAMHS Community", CARER),
-    ("Gardening group on the acute wards", "The courtyard has raised beds nobody uses.",
-     "activities", "Acute Adult Wards", STAFF),
-    ("Tell carers when discharge is being planned", "Carers need time to get ready.",
-     "communication", "Inpatient and Acute Care", CARER),
-    ("Phone charging points in the bedrooms", "People hand phones to staff to charge them.",
-     "environment", "Cedar Ward", SERVICE_USER),
-    ("Evening walking group with staff", "Evenings are long on the ward.", "activities",
-     "Willow Ward", STAFF),
-    ("A phone call while waiting for CAMHS", "Families wait 14 weeks with no contact.",
-     "access-and-waiting", "CAMHS Community", CARER),
-    ("Easy read leaflets about medication", "The leaflets are long and full of medical words.",
-     "care-and-treatment", "Early Intervention in Psychosis", STAFF),
-    ("Cooking practice before going home", "Practice in the ward kitchen builds confidence.",
-     "activities", "Cedar Ward", SERVICE_USER),
-    ("Choose the time of your ward review", "Reviews clash with visiting times.",
-     "care-and-treatment", "Willow Ward", SERVICE_USER),
-    ("Weekly update for carers by email", "It would save anxious phone calls.",
-     "communication", "Acute Adult Wards", CARER),
-    ("Quieter night checks", "Doors bang and torches are bright at night.",
-     "care-and-treatment", "Cedar Ward", SERVICE_USER),
-    ("Free Wi-Fi for patients and visitors", "Mobile signal is poor inside the building.",
-     "environment", "Northshire Mental Health NHS Foundation Trust", STAFF),
-    ("Vegetarian and halal options every day", "Some days there is only a jacket potato.",
-     "food", "Inpatient and Acute Care", STAFF),
-    ("Keep the same care coordinator for longer", "Telling your story again each time is "
-     "hard.", "staff-and-support", "Community Mental Health Team North", CARER),
-    ("Music and art sessions at weekends", "There is nothing to do on Saturdays.",
-     "activities", "Acute Adult Wards", STAFF),
-    ("Clear signs to the clinic from the bus stop", "The clinic is hard to find.",
-     "access-and-waiting", "Riverside CMHT", STAFF),
-]  # fmt: skip
-FALLBACK_COMMENTS = [
-    (0, CARER, "My daughter says the same. Evenings are the hardest time on the ward."),
-    (0, STAFF, "Thank you. We are looking at whether the old interview room could be used."),
-    (1, CARER, "Yes please. A reminder the day before would help us both."),
-]
-
-_ready: set[str] = set()
-
-
-def _form_fields(html: str) -> dict[str, str]:
-    fields = {}
-    for name in ("started", "started_sig"):
-        match = re.search(rf'name="{name}" value="([^"]*)"', html)
-        assert match, f"the idea form has no {name} field"
-        fields[name] = match.group(1)
-    return fields
-
-
-def _unit_ids(html: str) -> dict[str, str]:
-    select = html.split('id="unit_id"', 1)[1].split("</select>", 1)[0]
-    return {
-        name.replace("\u00a0", "").replace("&nbsp;", "").strip(): value
-        for value, name in re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', select)
-    }
-
-
-def ensure_demo_ideas(browser: Any, base_url: str, signed_in_as: Any) -> None:
-    """Make sure the board has two pages of ideas, some with comments (once per server).
-
-    The demo seed normally provides them. If it has none, this posts the site's own forms
-    from signed-in demo accounts (no back door into the database).
-    """
-    if base_url in _ready:
-        return
-    contexts: dict[str, Any] = {}
-
-    def context_for(email: str) -> Any:
-        if email not in contexts:
-            contexts[email] = browser.new_context(
-                base_url=base_url, storage_state=signed_in_as(email)
-            )
-        return contexts[email]
-
-    try:
-        board = context_for(SERVICE_USER).request.get("/ideas").text()
-        if "Next page" not in board:
-            _create_fallback_ideas(context_for)
-    finally:
-        for context in contexts.values():
-            context.close()
-    _ready.add(base_url)
-
-
-def _create_fallback_ideas(context_for: Any) -> None:
-    forms = {}
-    for author in {idea[4] for idea in FALLBACK_IDEAS}:
-        forms[author] = context_for(author).request.get("/ideas/new").text()
-    time.sleep(3.2)  # the form's minimum fill time: faster is treated as a bot
-    ids = []
-    for title, description, category, unit, author in FALLBACK_IDEAS:
-        html = forms[author]
-        response = context_for(author).request.post(
-            "/ideas",
-            form={
-                **_form_fields(html),
-                "form_token": uuid.uuid4().hex,
-                "title": title,
-                "description": description,
-                "unit_id": _unit_ids(html)[unit],
-                "category": category,
-            },
-        )
-        assert response.ok, f"could not create {title!r}: {response.status}"
-        match = re.search(r'href="/ideas/(\d+)"', response.text())
-        assert match, f"no idea link on the receipt for {title!r}"
-        ids.append(int(match.group(1)))
-    for index, author, body in FALLBACK_COMMENTS:
-        done = context_for(author).request.post(
-            f"/ideas/{ids[index]}/comments", form={"body": body}
-        )
-        assert done.ok, f"comment failed: {done.status}"
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from app.accounts import repository as accounts_repo
-from app.accounts.service import Principal
+from app.accounts.principal import Principal
 from app.comments import service as comments_service
+from app.core.subjects import Subject
+from app.follows import service as follows_service
 from app.ideas import service as ideas_service
 from app.ideas.schemas import IdeaInput
 from app.models import Comment, Idea, IdeaStatus, Identity, Role, Unit, User, Vote
@@ -98,7 +100,7 @@ def create_idea(
 
 def create_vote(db: Session, *, idea: Idea, user: User, created_at: datetime | None = None) -> None:
     """``user`` supports ``idea``; ``created_at`` backdates the vote (for trending)."""
-    votes_service.vote(db, idea=idea, user=user)
+    votes_service.vote(db, idea=idea, principal=principal_for(db, user))
     db.commit()
     if created_at is not None:
         db.execute(
@@ -119,13 +121,20 @@ def create_comment(
 ) -> Comment:
     comment = comments_service.add(
         db,
-        idea=idea,
+        subject=Subject.of(idea),
         principal=principal_for(db, author),
         body=body or f"Comment number {next(_seq)}",
         parent_id=parent.id if parent else None,
     )
     db.commit()
     return comment
+
+
+def create_follow(db: Session, *, idea: Idea, user: User) -> None:
+    """``user`` follows ``idea``."""
+    assert user.id is not None
+    follows_service.follow(db, subject=Subject.of(idea), user_id=user.id)
+    db.commit()
 
 
 def set_counts(

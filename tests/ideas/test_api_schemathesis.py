@@ -11,11 +11,13 @@ from sqlmodel import Session
 
 from app.accounts import service as accounts
 from app.config import get_settings
-from app.ideas.schemas import ID_MAX
 from app.main import create_app
 from app.models import IdeaStatus
+from app.models.base import ID_MAX
 from tests.factories import create_unit, create_user
 from tests.ideas.factories import create_idea, set_counts
+
+pytestmark = pytest.mark.slow
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app()).include(
     path_regex=r"^/api/v1/"

@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from app.ideas import service as ideas_service
 from app.models import (
     Comment,
     Idea,
@@ -21,11 +20,8 @@ from app.models import (
 )
 from app.notifications import service as notifications
 from tests.factories import create_user, sign_in
-from tests.ideas.factories import create_comment, create_idea, create_vote
-
-
-def soup_of(text: str) -> BeautifulSoup:
-    return BeautifulSoup(text, "html.parser")
+from tests.helpers import soup_of
+from tests.ideas.factories import create_comment, create_follow, create_idea, create_vote
 
 
 def idea_page(client: TestClient, idea: Idea, query: str = "") -> BeautifulSoup:
@@ -127,6 +123,7 @@ class TestPostingComments:
         page = idea_page(client, idea)
         assert comment_ids(page) == [top]
         thread = page.select_one(f"#comment-{top}")
+        assert thread is not None
         assert comment_ids(thread, "ul.fc-comments--replies > li") == [reply, reply_to_reply]
         assert fresh_idea(db, idea.id).comment_count == 3
 
@@ -323,8 +320,7 @@ class TestMyActivity:
         followed = create_idea(db, title="An idea I follow")
         create_idea(db, title="Nothing to do with me")
         create_vote(db, idea=supported, user=me)
-        ideas_service.follow(db, idea=followed, user=me)
-        db.commit()
+        create_follow(db, idea=followed, user=me)
         sign_in(client, me)
 
         page = soup_of(client.get("/me").text)
@@ -355,6 +351,7 @@ class TestMyActivity:
 
         response = client.post("/me/notifications/read", follow_redirects=False)
         assert response.status_code == 303
+        assert follower.id is not None
         assert notifications.unread_count(db, user_id=follower.id) == 0
         page = soup_of(client.get("/me").text)
         assert page.select(".fc-unread") == []
@@ -374,10 +371,11 @@ class TestMyActivity:
     ) -> None:
         me, other, commenter = create_user(db), create_user(db), create_user(db)
         idea = create_idea(db, author=me)
-        ideas_service.follow(db, idea=idea, user=other)
-        db.commit()
+        create_follow(db, idea=idea, user=other)
         create_comment(db, idea=idea, author=commenter)
         sign_in(client, me)
         client.post("/me/notifications/read")
+        assert me.id is not None
+        assert other.id is not None
         assert notifications.unread_count(db, user_id=me.id) == 0
         assert notifications.unread_count(db, user_id=other.id) == 1

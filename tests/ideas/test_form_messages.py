@@ -2,7 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from tests.ideas.test_pages import error_summary, idea_form, started_ago
+from tests.helpers import error_summary, idea_form, started_ago
 
 
 class TestFormMessages:

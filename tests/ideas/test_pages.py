@@ -18,7 +18,6 @@ from sqlalchemy import Engine, event, func
 from sqlmodel import Session, select
 
 from app.config import get_settings
-from app.core import signing
 from app.ideas import service as ideas_service
 from app.main import create_app
 from app.models import (
@@ -33,6 +32,7 @@ from app.models import (
     utcnow,
 )
 from tests.factories import create_unit, create_user, sign_in
+from tests.helpers import error_summary, idea_form, soup_of, started_ago
 from tests.ideas.factories import (
     create_comment,
     create_idea,
@@ -43,44 +43,6 @@ from tests.ideas.factories import (
 )
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def soup_of(response: Response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
-
-
-def error_summary(response: Response) -> list[str]:
-    summary = soup_of(response).select_one(".nhsuk-error-summary")
-    return [a.get_text(strip=True) for a in summary.select("a")] if summary else []
-
-
-def started_ago(seconds: int) -> dict[str, str]:
-    """The signed "form opened at" pair, as if the form had been opened ``seconds`` ago."""
-    started = str(int(time.time()) - seconds)
-    return {"started": started, "started_sig": signing.sign("form-start", started)}
-
-
-def hidden_fields(client: TestClient, path: str = "/ideas/new") -> dict[str, str]:
-    response = client.get(path)
-    assert response.status_code == 200
-    form = soup_of(response).select_one('form[action="/ideas"]')
-    assert form is not None
-    return {str(i["name"]): str(i.get("value", "")) for i in form.select('input[type="hidden"]')}
-
-
-def idea_form(client: TestClient, **fields: str) -> dict[str, str]:
-    """A filled-in form as the page gave it out, opened ten seconds ago."""
-    data = hidden_fields(client)
-    assert set(data) == {"form_token", "started", "started_sig"}
-    data.update(started_ago(10))
-    data.update(
-        title="A quiet room in the evenings",
-        description="The lounge is loud after tea. Somewhere quiet to read would help.",
-        category="environment",
-        submitted_as="service_user",
-    )
-    data.update(fields)
-    return data
 
 
 def idea_count(db: Session) -> int:
@@ -99,6 +61,12 @@ def board_ids(response: Response) -> list[int]:
         int(str(a["href"]).rsplit("/", 1)[1])
         for a in soup_of(response).select("#results .fc-idea__title a")
     ]
+
+
+def saved_id(idea: Idea) -> int:
+    """The id of an idea that is in the database."""
+    assert idea.id is not None
+    return idea.id
 
 
 def next_link(response: Response) -> str | None:
@@ -352,6 +320,29 @@ class TestSubmitIdea:
         soup = soup_of(client.get("/ideas/new?unit=no-such-ward"))
         assert soup.select_one("#unit_id option[selected]") is None
 
+    def test_enter_in_the_place_search_searches_and_never_sends_the_idea(
+        self, client: TestClient, db: Session
+    ) -> None:
+        create_unit(db, name="Willow Ward")
+        create_unit(db, name="Cedar Ward")
+        form = soup_of(client.get("/ideas/new")).select_one('form[action="/ideas"]')
+        # Enter in a text box presses the form's first submit button: the place search.
+        first = form.select_one('button[type="submit"], input[type="submit"]')
+        assert first.get("formaction") == "/ideas/new/units"
+
+        data = idea_form(client, unit_q="willow", title="Kept title", description="Kept words")
+        response = client.post(first["formaction"], data=data)
+        assert response.status_code == 200
+        assert idea_count(db) == 0
+        soup = soup_of(response)
+        assert soup.select_one("textarea#title").get_text() == "Kept title"
+        assert soup.select_one("textarea#description").get_text() == "Kept words"
+        assert soup.select_one("#unit_q")["value"] == "willow"
+        places = [o.get_text(strip=True) for o in soup.select("#unit_id option")]
+        assert places == ["Willow Ward"]
+        # The same form, ready to send: its token and timer came through unchanged.
+        assert soup.select_one('input[name="form_token"]')["value"] == data["form_token"]
+
     def test_anonymous_ideas_are_limited_per_address(
         self, client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -475,7 +466,7 @@ class TestBoardFilters:
         self, client: TestClient, db: Session
     ) -> None:
         ideas = [create_idea(db) for _ in range(3)]
-        expected = sorted(i.id for i in ideas)[::-1]
+        expected = sorted(saved_id(i) for i in ideas)[::-1]
         for query in (
             "sort=bogus",
             "unit=no-such-unit",
@@ -572,7 +563,7 @@ class TestBoardPagination:
         assert seen == [i.id for i in expected]
 
     def test_new_ideas_do_not_shift_the_next_page(self, client: TestClient, db: Session) -> None:
-        ids = [create_idea(db).id for _ in range(30)]
+        ids = [saved_id(create_idea(db)) for _ in range(30)]
         newest_first = sorted(ids, reverse=True)
 
         page_one = client.get("/ideas?sort=new")

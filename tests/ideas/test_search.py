@@ -21,7 +21,7 @@ def _board_ids(client: TestClient, **params: str) -> list[int]:
     assert response.status_code == 200, response.text[:500]
     soup = BeautifulSoup(response.text, "html.parser")
     return [
-        int(re.fullmatch(r"/ideas/(\d+)", str(a["href"])).group(1))  # type: ignore[union-attr]
+        int(re.fullmatch(r"/ideas/(\d+)", str(a["href"])).group(1))
         for a in soup.select("#results .fc-idea__title a")
     ]
 

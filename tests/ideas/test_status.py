@@ -6,9 +6,10 @@ from sqlmodel import Session, col, select
 
 from app.errors import Conflict, InvalidInput
 from app.ideas import service as ideas
-from app.models import Follow, IdeaEvent, IdeaStatus, Vote
+from app.ideas import states
+from app.models import Follow, IdeaStatus, SubjectKind, TimelineEvent, Vote
 from tests.factories import create_user
-from tests.ideas.factories import create_idea, create_vote, staff_principal
+from tests.ideas.factories import create_follow, create_idea, create_vote, staff_principal
 
 
 class TestTransitions:
@@ -27,12 +28,14 @@ class TestTransitions:
     def test_every_move_writes_a_public_event_naming_a_role(self, db: Session) -> None:
         idea = create_idea(db, status=IdeaStatus.in_progress)
         events = db.scalars(
-            select(IdeaEvent).where(col(IdeaEvent.idea_id) == idea.id).order_by(col(IdeaEvent.id))
+            select(TimelineEvent)
+            .where(col(TimelineEvent.subject_id) == idea.id)
+            .order_by(col(TimelineEvent.id))
         ).all()
         path = [IdeaStatus(e.to_status) for e in events]
         assert path[0] == IdeaStatus.submitted
         assert path[-1] == IdeaStatus.in_progress
-        assert all(b in ideas.TRANSITIONS[a] for a, b in zip(path, path[1:], strict=False))
+        assert all(states.STATUS.can(a, b) for a, b in zip(path, path[1:], strict=False))
         assert [e.from_status for e in events[1:]] == [str(p) for p in path[:-1]]
         assert all(
             e.actor_role in ("the improvement team", "someone", "a service user") for e in events
@@ -46,8 +49,7 @@ class TestDuplicates:
         create_vote(db, idea=original, user=both)
         create_vote(db, idea=duplicate, user=both)
         create_vote(db, idea=duplicate, user=only_dup)
-        ideas.follow(db, idea=duplicate, user=only_dup)
-        db.commit()
+        create_follow(db, idea=duplicate, user=only_dup)
 
         ideas.change_status(
             db,
@@ -63,7 +65,7 @@ class TestDuplicates:
         assert original.vote_count == 2
         assert duplicate.vote_count == 0
         assert db.scalars(select(Vote).where(col(Vote.idea_id) == duplicate.id)).first() is None
-        assert db.get(Follow, (original.id, only_dup.id)) is not None
+        assert db.get(Follow, (SubjectKind.idea, original.id, only_dup.id)) is not None
         assert duplicate.merged_into_id == original.id
 
     def test_cannot_merge_into_a_duplicate(self, db: Session) -> None:

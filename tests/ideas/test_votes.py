@@ -1,7 +1,6 @@
 """Supporting an idea: one vote per person, even when many arrive at once."""
 
 import pytest
-from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
@@ -11,7 +10,8 @@ from app.main import create_app
 from app.models import Idea, IdeaStatus, User, Vote
 from app.votes import service as votes
 from tests.factories import PASSWORD, create_user, sign_in
-from tests.ideas.factories import create_idea, create_vote, run_together
+from tests.helpers import soup_of
+from tests.ideas.factories import create_idea, create_vote, principal_for, run_together
 
 
 def vote_rows(db: Session, idea: Idea) -> int:
@@ -30,15 +30,12 @@ def vote_in_own_transaction(engine: Engine, *, idea_id: int, user_id: int) -> bo
         user = session.get(User, user_id)
         assert idea is not None
         assert user is not None
-        added = votes.vote(session, idea=idea, user=user)
+        added = votes.vote(session, idea=idea, principal=principal_for(session, user))
         session.commit()
         return added
 
 
-def soup_of(text: str) -> BeautifulSoup:
-    return BeautifulSoup(text, "html.parser")
-
-
+@pytest.mark.slow
 class TestConcurrentVotes:
     def test_one_person_voting_20_times_at_once_counts_once(
         self, engine: Engine, db: Session
@@ -47,10 +44,11 @@ class TestConcurrentVotes:
         person = create_user(db)
         assert idea.id is not None
         assert person.id is not None
+        idea_id, user_id = idea.id, person.id
 
         added = run_together(
             20,
-            lambda _i: vote_in_own_transaction(engine, idea_id=idea.id, user_id=person.id),
+            lambda _i: vote_in_own_transaction(engine, idea_id=idea_id, user_id=user_id),
         )
 
         assert added.count(True) == 1
@@ -61,10 +59,15 @@ class TestConcurrentVotes:
         idea = create_idea(db)
         people = [create_user(db) for _ in range(20)]
         assert idea.id is not None
+        idea_id = idea.id
+        user_ids: list[int] = []
+        for person in people:
+            assert person.id is not None
+            user_ids.append(person.id)
 
         added = run_together(
             20,
-            lambda i: vote_in_own_transaction(engine, idea_id=idea.id, user_id=people[i].id),
+            lambda i: vote_in_own_transaction(engine, idea_id=idea_id, user_id=user_ids[i]),
         )
 
         assert added == [True] * 20
@@ -87,9 +90,9 @@ class TestConcurrentVotes:
                 assert user is not None
                 # The first five take their vote back; the rest vote (each twice over).
                 if i % 10 < 5:
-                    votes.unvote(session, idea=loaded, user=user)
+                    votes.unvote(session, idea=loaded, principal=principal_for(session, user))
                 else:
-                    votes.vote(session, idea=loaded, user=user)
+                    votes.vote(session, idea=loaded, principal=principal_for(session, user))
                 session.commit()
 
         run_together(20, flip)
@@ -123,9 +126,9 @@ class TestVoteService:
     def test_voting_twice_changes_nothing(self, db: Session) -> None:
         idea = create_idea(db)
         person = create_user(db)
-        assert votes.vote(db, idea=idea, user=person) is True
+        assert votes.vote(db, idea=idea, principal=principal_for(db, person)) is True
         db.commit()
-        assert votes.vote(db, idea=idea, user=person) is False
+        assert votes.vote(db, idea=idea, principal=principal_for(db, person)) is False
         db.commit()
         assert vote_rows(db, idea) == vote_count(db, idea) == 1
 
@@ -135,9 +138,9 @@ class TestVoteService:
         create_vote(db, idea=idea, user=me)
         create_vote(db, idea=idea, user=other)
 
-        assert votes.unvote(db, idea=idea, user=me) is True
+        assert votes.unvote(db, idea=idea, principal=principal_for(db, me)) is True
         db.commit()
-        assert votes.unvote(db, idea=idea, user=me) is False
+        assert votes.unvote(db, idea=idea, principal=principal_for(db, me)) is False
         db.commit()
         assert vote_rows(db, idea) == vote_count(db, idea) == 1
 

@@ -114,7 +114,7 @@ def set_session_cookie(client: TestClient, value: str) -> None:
 def fetch(engine: Engine, stmt: Executable) -> Sequence[Any]:
     """Rows as committed now (a fresh session, so nothing stale from an identity map)."""
     with Session(engine) as session:
-        return session.scalars(stmt).all()  # type: ignore[call-overload,no-any-return]
+        return session.scalars(stmt).all()
 
 
 def execute(engine: Engine, stmt: Executable) -> None:

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -66,6 +67,26 @@ class TestPages:
         sign_in(client, create_user(db, roles={Role.admin}))
         response = client.get("/admin/users/999999")
         assert_error_page(response, 404)
+
+    @pytest.mark.parametrize("path", ["/no-such-page", "/ideas/999999", "/ideas/receipt/nope"])
+    def test_every_error_page_knows_who_is_signed_in(
+        self, client: TestClient, db: Session, path: str
+    ) -> None:
+        # A 404 from routing (no access check ran) as well as one raised by a route.
+        sign_in(client, create_user(db, display_name="Jo Service"))
+        response = client.get(path)
+        assert_error_page(response, 404)
+        header = BeautifulSoup(response.text, "html.parser").select_one("header")
+        assert header is not None
+        assert "Jo Service" in header.get_text()
+        assert "Sign in" not in header.get_text()
+        assert "Create an account" not in header.get_text()
+
+    def test_a_forged_cookie_on_an_error_page_is_nobody(self, client: TestClient) -> None:
+        client.cookies.set("fullcircle_session", "forged-" + "x" * 40)
+        response = client.get("/no-such-page")
+        assert_error_page(response, 404)
+        assert "Sign in" in response.text
 
     def test_403_for_a_service_user_on_admin(self, client: TestClient, db: Session) -> None:
         user = create_user(db, display_name="Jo Service")

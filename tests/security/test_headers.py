@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -70,6 +71,7 @@ def assert_secure_html(response: httpx.Response, *, signed_in: bool) -> None:
         if src is None:
             assert script.get("nonce") == nonce, f"inline script without the nonce on {where}"
         else:
+            assert isinstance(src, str), src
             parts = urlsplit(src)
             same_origin = not parts.scheme and not parts.netloc and src.startswith("/")
             assert same_origin or script.get("nonce") == nonce, f"{src} on {where}"
@@ -152,6 +154,7 @@ class TestEveryPage:
     """Whatever pages are added later: every GET route, anonymous and as an admin."""
 
     def test_anonymous(self, client: TestClient) -> None:
+        assert isinstance(client.app, FastAPI)
         checked = 0
         for path in get_pages(client.app):
             response = client.get(path)
@@ -162,6 +165,7 @@ class TestEveryPage:
 
     def test_as_admin(self, client: TestClient, db: Session) -> None:
         sign_in(client, create_user(db, roles={Role.admin}))
+        assert isinstance(client.app, FastAPI)
         checked = 0
         for path in get_pages(client.app):
             response = client.get(path)

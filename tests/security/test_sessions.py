@@ -124,7 +124,7 @@ class TestSignInRotation:
         assert is_signed_in(client)
         set_session_cookie(client, first)
         assert not is_signed_in(client)
-        live = fetch(engine, select(AuthSession).where(AuthSession.revoked_at.is_(None)))  # type: ignore[union-attr]
+        live = fetch(engine, select(AuthSession).where(AuthSession.revoked_at.is_(None)))
         assert [s.token_hash for s in live] == [accounts.digest(second)]
 
     @pytest.mark.parametrize(
@@ -303,7 +303,7 @@ class TestResumeAfterForcedSignIn:
         form = soup.find("form", action="/login")
         assert form.find("input", attrs={"name": "next"})["value"] == "/account/profile"
         resume_input = form.find("input", attrs={"name": "resume", "type": "hidden"})
-        resume = resume_input["value"]
+        resume = str(resume_input["value"])
         assert json.loads(resume) == {"display_name": self.TEXT, "identity": "carer"}
         assert "typed-in-the-wrong-box" not in response.text
         for field in soup.find_all("input", attrs={"type": "password"}):
@@ -347,4 +347,4 @@ class TestResumeAfterForcedSignIn:
         )
         assert response.status_code == 422
         kept = page(response).find("input", attrs={"name": "resume"})
-        assert json.loads(kept["value"]) == {"display_name": self.TEXT}
+        assert json.loads(str(kept["value"])) == {"display_name": self.TEXT}

@@ -59,7 +59,7 @@ def test_poster_shows_the_unit_and_a_qr_code_for_its_idea_form(
 
 def test_poster_says_what_to_suggest_anonymity_and_replies(client: TestClient, db: Session) -> None:
     unit = create_unit(db, name="Cedar Ward")
-    text = _page(client, f"/units/{unit.slug}/poster").select_one(".fc-poster").get_text(" ")  # type: ignore[union-attr]
+    text = _page(client, f"/units/{unit.slug}/poster").select_one(".fc-poster").get_text(" ")
     text = " ".join(text.split())
     for example in ("ward environment", "activities", "food", "how we talk with you"):
         assert example in text
@@ -129,7 +129,7 @@ def test_units_page_lists_every_unit_with_its_poster(client: TestClient, db: Ses
     assert links["Birch Ward poster"] == f"/units/{ward.slug}/poster"
     assert links["Adult Inpatients poster"] == f"/units/{service.slug}/poster"
     # Indented as a tree: the ward sits deeper than its service.
-    ward_item = soup.find("a", href=f"/units/{ward.slug}/poster").find_parent("li")  # type: ignore[union-attr]
-    service_item = soup.find("a", href=f"/units/{service.slug}/poster").find_parent("li")  # type: ignore[union-attr]
-    assert ward_item["class"] != service_item["class"]  # type: ignore[index]
-    assert client.get(ward_item.a["href"]).status_code == 200  # type: ignore[index,union-attr]
+    ward_item = soup.find("a", href=f"/units/{ward.slug}/poster").find_parent("li")
+    service_item = soup.find("a", href=f"/units/{service.slug}/poster").find_parent("li")
+    assert ward_item["class"] != service_item["class"]
+    assert client.get(ward_item.a["href"]).status_code == 200

@@ -31,3 +31,14 @@ document.addEventListener("htmx:load", (event) => {
   // querySelectorAll skips the scope element itself, so scope to the parent.
   initAll({ scope: elt.parentElement || elt, onError });
 });
+
+// Enter in the idea form's place search narrows the list of places where it is, instead of
+// pressing the form's first button (which, without JavaScript, searches and shows the form
+// again). Either way Enter there never sends the idea.
+document.addEventListener("keydown", (event) => {
+  const input = event.target;
+  if (event.key !== "Enter" || !(input instanceof HTMLInputElement)) return;
+  if (input.id !== "unit_q" || typeof window.htmx === "undefined") return;
+  event.preventDefault();
+  window.htmx.trigger(input, "unit-search");
+});

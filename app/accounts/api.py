@@ -1,4 +1,4 @@
-"""JSON API under /api/v1 (documented in OpenAPI; errors are RFC 9457 problem details)."""
+"""The signed-in person in the JSON API: ``GET /api/v1/me``."""
 
 from fastapi import APIRouter
 
@@ -8,12 +8,11 @@ from app.deps import SignedIn
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
 
-@router.get("/me", response_model=MePublic)
+@router.get("/me", response_model=MePublic, name="api_me")
 def me(principal: SignedIn) -> MePublic:
     user = principal.user
-    assert user.id is not None
     return MePublic(
-        id=user.id,
+        id=principal.user_id,
         display_name=user.display_name,
         i_am_a=user.identity,
         roles=sorted(principal.roles),

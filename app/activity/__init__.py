@@ -1,0 +1,1 @@
+"""My activity: what a signed-in person suggested, supports and follows, and their updates."""

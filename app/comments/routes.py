@@ -1,0 +1,104 @@
+"""Comment pages: post a comment or reply (from the idea page), edit within 15 minutes, and
+delete your own."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.comments import access
+from app.comments import service as comments
+from app.core.subjects import Subject
+from app.deps import DbSession, SignedIn
+from app.errors import Forbidden, NotFound
+from app.i18n import N_
+from app.ideas import routes as idea_pages
+from app.ideas import service as ideas
+from app.models import Comment, SubjectKind
+from app.web import notices
+from app.web.forms import FormValues, rejected
+from app.web.render import render
+from app.web.responses import redirect
+from app.web.urls import url_for
+
+router = APIRouter()
+
+notices.register(
+    comment_added=N_("Your comment has been added"),
+    comment_removed=N_("Your comment has been removed"),
+)
+
+
+@router.post("/ideas/{idea_id}/comments", name="add_comment")
+def add_comment(
+    request: Request, idea_id: int, db: DbSession, principal: SignedIn, values: FormValues
+) -> Response:
+    idea = ideas.visible_idea(db, idea_id=idea_id, viewer=principal)
+    if not access.can_comment(principal, idea):
+        raise NotFound()
+    parent = values.get("parent_id", "")
+    with idea_pages.rejected_on_idea_page(db, request, idea_id, principal, values):
+        comment = comments.add(
+            db,
+            subject=Subject.of(idea),
+            principal=principal,
+            body=values.get("body", ""),
+            parent_id=int(parent) if parent.isdecimal() else None,
+        )
+        db.commit()
+    return redirect(
+        request,
+        url_for("idea_page", idea_id=idea_id) + f"?notice=comment-added#comment-{comment.id}",
+    )
+
+
+def subject_page(comment: Comment) -> str:
+    """The page a comment is shown on (its subject's page)."""
+    return url_for(SUBJECT_PAGES[comment.subject_kind], idea_id=comment.subject_id)
+
+
+#: The page route of each kind of subject (its id parameter is ``<kind>_id``).
+SUBJECT_PAGES = {SubjectKind.idea: "idea_page"}
+
+
+def _edit_context(comment: Comment, values: dict[str, str], editable: bool) -> dict[str, object]:
+    return {"comment": comment, "values": values, "editable": editable}
+
+
+@router.get("/comments/{comment_id}/edit", name="edit_comment_form")
+def edit_comment_form(
+    request: Request, comment_id: int, db: DbSession, principal: SignedIn
+) -> Response:
+    try:
+        comment = comments.editable(db, comment_id=comment_id, principal=principal)
+    except Forbidden:  # someone else's comment looks like no comment at all
+        raise NotFound() from None
+    editable = access.can_edit_comment(principal, comment)
+    return render(
+        request, "comments/edit.html", _edit_context(comment, {"body": comment.body}, editable)
+    )
+
+
+@router.post("/comments/{comment_id}/edit", name="edit_comment")
+def edit_comment(
+    request: Request, comment_id: int, db: DbSession, principal: SignedIn, values: FormValues
+) -> Response:
+    with rejected(
+        "comments/edit.html",
+        lambda errors: _edit_context(
+            comments.editable(db, comment_id=comment_id, principal=principal), values, True
+        ),
+        db=db,
+    ):
+        comment = comments.edit(
+            db, comment_id=comment_id, principal=principal, body=values.get("body", "")
+        )
+        db.commit()
+    return redirect(request, subject_page(comment) + f"#comment-{comment.id}")
+
+
+@router.post("/comments/{comment_id}/delete", name="delete_comment")
+def delete_comment(
+    request: Request, comment_id: int, db: DbSession, principal: SignedIn
+) -> Response:
+    comment = comments.delete(db, comment_id=comment_id, principal=principal)
+    db.commit()
+    return redirect(request, subject_page(comment) + "?notice=comment-removed#comments")

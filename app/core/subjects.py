@@ -1,0 +1,24 @@
+"""A subject is what comments, follows, timeline events and notifications attach to: an idea
+today, a project next (``SubjectKind`` in app/models/activity.py)."""
+
+from dataclasses import dataclass
+
+from app.models import Idea, SubjectKind
+
+
+@dataclass(frozen=True)
+class Subject:
+    kind: SubjectKind
+    id: int
+
+    @classmethod
+    def of(cls, obj: Idea) -> "Subject":
+        """The subject for a loaded row (an ``Idea``; projects will join)."""
+        assert obj.id is not None
+        if isinstance(obj, Idea):
+            return cls(SubjectKind.idea, obj.id)
+        raise TypeError(f"{type(obj).__name__} is not a subject")
+
+    @classmethod
+    def idea(cls, idea_id: int) -> "Subject":
+        return cls(SubjectKind.idea, idea_id)

@@ -1,0 +1,1 @@
+"""Follows: people follow a subject (an idea) to hear when it changes."""

@@ -1,0 +1,53 @@
+"""Who may see an idea. One function per question, used by routes, the API, templates (as
+booleans in the context) and the repository's visibility clauses alike; nothing else decides.
+
+The SQL clauses below say the same as the Python functions (tests/ideas/test_access.py checks
+every role against every visibility both ways).
+"""
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_
+from sqlmodel import col
+
+from app.accounts.principal import Principal
+from app.models import Idea, Visibility
+from app.moderation.access import can_moderate, can_see_held
+
+
+def _visibilities(principal: Principal | None) -> frozenset[Visibility]:
+    """Visibilities this person may read whoever wrote the idea."""
+    allowed = {Visibility.published}
+    if can_see_held(principal):
+        allowed.add(Visibility.held)
+    if can_moderate(principal):
+        allowed |= {Visibility.pending_moderation, Visibility.hidden, Visibility.held}
+    return frozenset(allowed)
+
+
+def can_see_idea(principal: Principal | None, idea: Idea) -> bool:
+    """Published ideas are public. Authors always see their own (waiting, hidden or held, so
+    they can read what happened); moderators see what waits or is hidden; held ideas (a
+    possible risk of harm) only moderators and safeguarding leads. Other staff: published."""
+    if principal is not None and idea.author_id is not None and idea.author_id == principal.user.id:
+        return True
+    return idea.visibility in _visibilities(principal)
+
+
+def visible_clause(principal: Principal | None) -> ColumnElement[bool]:
+    """``can_see_idea`` as a WHERE clause (for pages that fetch one idea, or a person's own)."""
+    clause: Any = col(Idea.visibility).in_(sorted(_visibilities(principal)))
+    if principal is not None:
+        clause = or_(clause, col(Idea.author_id) == principal.user.id)
+    return clause
+
+
+def listed_clause() -> ColumnElement[bool]:
+    """What public lists show (the board, search, similar ideas, recent activity, counts and the
+    API list): published ideas only, whoever is looking. Staff work from their queues."""
+    return col(Idea.visibility) == Visibility.published
+
+
+def is_listed(idea: Idea) -> bool:
+    """``listed_clause`` in Python."""
+    return idea.visibility == Visibility.published

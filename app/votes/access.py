@@ -1,0 +1,18 @@
+"""Who may support (vote for) an idea. One function per question; nothing else decides."""
+
+from app.accounts.principal import Principal
+from app.ideas.access import is_listed
+from app.models import Idea, IdeaStatus
+
+#: Support closes once an idea is decided: done, not taken forward, or merged into another.
+VOTING_CLOSED = frozenset({IdeaStatus.done, IdeaStatus.not_taken_forward, IdeaStatus.duplicate})
+
+
+def voting_open(idea: Idea) -> bool:
+    """The idea still takes support (published, and not yet decided)."""
+    return is_listed(idea) and idea.status not in VOTING_CLOSED
+
+
+def can_vote(principal: Principal | None, idea: Idea) -> bool:
+    """Signed-in people may support an open idea (their own too: it says they still want it)."""
+    return principal is not None and voting_open(idea)

@@ -1,0 +1,37 @@
+"""Votes in the JSON API: PUT to support an idea, DELETE to take it back (both idempotent)."""
+
+from fastapi import APIRouter
+
+from app.deps import DbSession, SignedIn
+from app.ideas import api as ideas_api
+from app.ideas.schemas import IdeaPublic
+from app.votes import service as votes
+from app.web.api import IdeaId, problems
+
+router = APIRouter(prefix="/api/v1", tags=["ideas"])
+
+_PROBLEMS = problems(401, 403, 404, 409, 422, 429)
+
+
+def _set(idea_id: int, principal: SignedIn, db: DbSession, *, supported: bool) -> IdeaPublic:
+    idea, _unit, _category = ideas_api.visible(db, idea_id, principal)
+    votes.set_vote(db, idea=idea, principal=principal, supported=supported)
+    body = ideas_api.show(db, idea_id, principal)
+    db.commit()
+    return body
+
+
+@router.put(
+    "/ideas/{idea_id}/vote", response_model=IdeaPublic, responses=_PROBLEMS, name="api_vote"
+)
+def vote(idea_id: IdeaId, principal: SignedIn, db: DbSession) -> IdeaPublic:
+    """Vote for an idea. Voting again changes nothing."""
+    return _set(idea_id, principal, db, supported=True)
+
+
+@router.delete(
+    "/ideas/{idea_id}/vote", response_model=IdeaPublic, responses=_PROBLEMS, name="api_unvote"
+)
+def unvote(idea_id: IdeaId, principal: SignedIn, db: DbSession) -> IdeaPublic:
+    """Take back a vote. Doing it again changes nothing."""
+    return _set(idea_id, principal, db, supported=False)

@@ -1,0 +1,226 @@
+"""Who may do what: every access function, for every role and every state of the object.
+
+The tables below are the specification (docs/architecture.md, "Access"). Each row reads
+"<question> for <who> on <state> -> allowed". The SQL clauses that lists and pages use are
+checked against the Python functions on a real database, so a page and a query never differ.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, col, select
+
+from app.accounts.principal import Principal
+from app.comments import access as comments
+from app.follows import access as follows
+from app.ideas import access as ideas
+from app.models import Comment, Idea, IdeaStatus, Identity, Role, User, Visibility, utcnow
+from app.moderation import access as moderation
+from app.votes import access as votes
+from tests.factories import create_user
+from tests.ideas.factories import create_idea
+
+AUTHOR_ID = 1
+#: Who asks. "author" is a service user who wrote the idea or comment; "service_user" did not.
+WHO = {
+    "anonymous": None,
+    "author": (AUTHOR_ID, {Role.service_user}),
+    "service_user": (2, {Role.service_user}),
+    "carer": (3, {Role.carer}),
+    "staff": (4, {Role.staff}),
+    "improvement_lead": (5, {Role.improvement_lead, Role.staff}),
+    "moderator": (6, {Role.moderator, Role.staff}),
+    "safeguarding_lead": (7, {Role.safeguarding_lead, Role.staff}),
+    "admin": (8, {Role.admin}),
+}
+EVERYONE = frozenset(WHO)
+SIGNED_IN = EVERYONE - {"anonymous"}
+
+
+def principal(who: str, *, author_id: int = AUTHOR_ID) -> Principal | None:
+    """The person asking; ``author_id`` is the id of whoever wrote the object in question."""
+    spec = WHO[who]
+    if spec is None:
+        return None
+    user_id, roles = spec
+    user_id = author_id if who == "author" else author_id + user_id
+    user = User(id=user_id, email=f"{who}@example.org", display_name=who, identity=Identity.other)
+    return Principal(user=user, roles=frozenset(roles))
+
+
+def idea(visibility: Visibility, status: IdeaStatus = IdeaStatus.submitted) -> Idea:
+    return Idea(
+        id=10,
+        title="A quieter day room",
+        description="Fewer televisions on at once.",
+        unit_id=1,
+        category_id=1,
+        submitted_as=Identity.service_user,
+        author_id=AUTHOR_ID,
+        visibility=visibility,
+        status=status,
+        form_token="form-token",
+        receipt_hash="receipt-hash",
+    )
+
+
+#: can_see_idea: (visibility) -> who may read the idea's page.
+SEE_IDEA = {
+    Visibility.published: EVERYONE,
+    Visibility.pending_moderation: {"author", "moderator", "admin"},
+    Visibility.hidden: {"author", "moderator", "admin"},
+    Visibility.held: {"author", "moderator", "safeguarding_lead", "admin"},
+}
+
+#: can_vote: (status) on a published idea -> who may vote.
+VOTE = {
+    IdeaStatus.submitted: SIGNED_IN,
+    IdeaStatus.under_review: SIGNED_IN,
+    IdeaStatus.accepted: SIGNED_IN,
+    IdeaStatus.in_progress: SIGNED_IN,
+    IdeaStatus.done: frozenset(),
+    IdeaStatus.not_taken_forward: frozenset(),
+    IdeaStatus.duplicate: frozenset(),
+}
+
+#: Role questions: who may.
+ROLE_QUESTIONS = {
+    moderation.can_see_held: {"moderator", "safeguarding_lead", "admin"},
+    moderation.can_see_safeguarding: {"moderator", "safeguarding_lead", "admin"},
+    moderation.can_moderate: {"moderator", "admin"},
+}
+
+
+def cases(table: dict) -> list[tuple[str, object, bool]]:
+    return [(who, state, who in allowed) for state, allowed in table.items() for who in WHO]
+
+
+def case_id(case: tuple[str, object, bool]) -> str:
+    who, state, allowed = case
+    return f"{who}-{state}-{'yes' if allowed else 'no'}"
+
+
+class TestIdeas:
+    @pytest.mark.parametrize("case", cases(SEE_IDEA), ids=case_id)
+    def test_who_sees_an_idea(self, case: tuple[str, Visibility, bool]) -> None:
+        who, visibility, allowed = case
+        assert ideas.can_see_idea(principal(who), idea(visibility)) is allowed
+
+    @pytest.mark.parametrize("visibility", list(Visibility))
+    def test_lists_show_only_published_ideas_to_everyone(self, visibility: Visibility) -> None:
+        assert ideas.is_listed(idea(visibility)) is (visibility == Visibility.published)
+
+
+class TestVotes:
+    @pytest.mark.parametrize("case", cases(VOTE), ids=case_id)
+    def test_who_votes_on_a_published_idea(self, case: tuple[str, IdeaStatus, bool]) -> None:
+        who, status, allowed = case
+        assert votes.can_vote(principal(who), idea(Visibility.published, status)) is allowed
+
+    @pytest.mark.parametrize("visibility", [v for v in Visibility if v != Visibility.published])
+    @pytest.mark.parametrize("who", sorted(WHO))
+    def test_nobody_votes_on_an_idea_that_is_not_public(
+        self, who: str, visibility: Visibility
+    ) -> None:
+        assert votes.can_vote(principal(who), idea(visibility)) is False
+
+
+class TestCommentsAndFollows:
+    @pytest.mark.parametrize("visibility", list(Visibility))
+    @pytest.mark.parametrize("who", sorted(WHO))
+    def test_who_comments(self, who: str, visibility: Visibility) -> None:
+        expected = who != "anonymous" and visibility == Visibility.published
+        assert comments.can_comment(principal(who), idea(visibility)) is expected
+
+    @pytest.mark.parametrize("visibility", list(Visibility))
+    @pytest.mark.parametrize("who", sorted(WHO))
+    def test_who_follows(self, who: str, visibility: Visibility) -> None:
+        expected = who != "anonymous" and who in SEE_IDEA[visibility]
+        assert follows.can_follow(principal(who), idea(visibility)) is expected
+
+    @pytest.mark.parametrize(
+        ("age_minutes", "deleted", "edit", "delete"),
+        [
+            (1, False, True, True),
+            (14, False, True, True),
+            (16, False, False, True),
+            (1, True, False, False),
+        ],
+    )
+    @pytest.mark.parametrize("who", sorted(WHO))
+    def test_only_the_author_changes_a_comment(
+        self, who: str, age_minutes: int, deleted: bool, edit: bool, delete: bool
+    ) -> None:
+        now = utcnow()
+        comment = Comment(
+            id=5,
+            subject_id=10,
+            author_id=AUTHOR_ID,
+            author_identity=Identity.service_user,
+            body="x",
+            created_at=now - timedelta(minutes=age_minutes),
+            deleted_at=now if deleted else None,
+        )
+        mine = who == "author"
+        assert comments.can_edit_comment(principal(who), comment) is (mine and edit)
+        assert comments.can_delete_comment(principal(who), comment) is (mine and delete)
+
+
+class TestRoleQuestions:
+    @pytest.mark.parametrize(
+        ("question", "who"),
+        [(q, w) for q in ROLE_QUESTIONS for w in WHO],
+        ids=lambda v: getattr(v, "__name__", v),
+    )
+    def test_role_questions(self, question: Callable[[Principal | None], bool], who: str) -> None:
+        assert question(principal(who)) is (who in ROLE_QUESTIONS[question])
+
+
+class TestSqlAgreesWithPython:
+    """The WHERE clauses give the same answers as the functions, on a real database."""
+
+    @pytest.mark.parametrize("who", sorted(WHO))
+    def test_visible_clause(self, db: Session, who: str) -> None:
+        author = create_user(db, roles={Role.service_user})
+        made = {v: create_idea(db, author=author) for v in Visibility}
+        for visibility, row in made.items():
+            row.visibility = visibility
+            db.add(row)
+        db.commit()
+        assert author.id is not None
+        asking = principal(who, author_id=author.id)
+        ids = [r.id for r in made.values()]
+        found = set(
+            db.scalars(select(Idea.id).where(col(Idea.id).in_(ids), ideas.visible_clause(asking)))
+        )
+        expected = {made[v].id for v in Visibility if ideas.can_see_idea(asking, made[v])}
+        assert found == expected
+        listed = set(
+            db.scalars(select(Idea.id).where(col(Idea.id).in_(ids), ideas.listed_clause()))
+        )
+        assert listed == {made[Visibility.published].id}
+
+
+def test_every_access_function_is_in_a_table() -> None:
+    """A new access function needs rows here before it can be used."""
+    covered = {
+        ideas.can_see_idea,
+        ideas.is_listed,
+        votes.can_vote,
+        votes.voting_open,
+        comments.can_comment,
+        comments.can_edit_comment,
+        comments.can_delete_comment,
+        follows.can_follow,
+        *ROLE_QUESTIONS,
+    }
+    modules = (ideas, votes, comments, follows, moderation)
+    found = {
+        getattr(m, name)
+        for m in modules
+        for name in dir(m)
+        if (name.startswith("can_") or name in ("is_listed", "voting_open"))
+        and getattr(getattr(m, name), "__module__", "") == m.__name__
+    }
+    assert found <= covered, sorted(f.__name__ for f in found - covered)
