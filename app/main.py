@@ -18,9 +18,13 @@ from app.core.pagecache import PublicPageCache
 from app.follows import routes as follows_routes
 from app.ideas import api as ideas_api
 from app.ideas import routes as ideas_routes
+from app.measures import api as measures_api
+from app.measures import routes as measures_routes
 from app.moderation import routes as moderation_routes
 from app.notifications import routes as notifications_routes
 from app.pages import routes as pages_routes
+from app.projects import api as projects_api
+from app.projects import routes as projects_routes
 from app.security.middleware import SecurityMiddleware
 from app.units import routes as units_routes
 from app.votes import api as votes_api
@@ -39,6 +43,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     moderation_routes.router,
     notifications_routes.router,
     activity_routes.router,
+    projects_routes.router,
+    measures_routes.router,
     units_routes.router,
     accounts_routes.router,
     admin_routes.router,
@@ -46,6 +52,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     ideas_api.router,
     votes_api.router,
     comments_api.router,
+    projects_api.router,
+    measures_api.router,
 )
 
 #: Routes not behind an access dependency, each with the reason (see the route inventory test).

@@ -1,0 +1,1 @@
+"""Measures: see docs/architecture.md (being built)."""

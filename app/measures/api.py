@@ -1,0 +1,5 @@
+"""Measures in the JSON API."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1", tags=["measures"])

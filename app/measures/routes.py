@@ -1,0 +1,5 @@
+"""Measures pages."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

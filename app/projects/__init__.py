@@ -1,0 +1,1 @@
+"""Projects: see docs/architecture.md (being built)."""

@@ -1,0 +1,5 @@
+"""Projects pages."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
