@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     db_pool_size: int = 5
     db_max_overflow: int = 5
+    #: SQLite: seconds a write waits for the writers' lock before answering 503 (try again).
+    write_lock_wait_seconds: float = 5.0
+    #: SQLite: writes that may wait at once; more are answered 503 at once, so waiting writes
+    #: never take all of a server's worker threads from the readers.
+    write_lock_max_waiting: int = 16
 
     smtp_host: str | None = None
     smtp_port: int = 587

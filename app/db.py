@@ -8,6 +8,7 @@ using SQLAlchemy's documented pysqlite hooks: without them concurrent writers fa
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,8 +20,12 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, create_engine
 
 from app.config import get_settings
+from app.errors import ServiceBusy
 
 WRITE_OPTION = "fullcircle_write"
+#: A write session that takes SQLite's write lock only if it is free at once (for best-effort
+#: writes such as "last seen" stamps, which skip a turn rather than queue).
+NO_WAIT = "no-wait"
 
 #: Per-request SQL statement counter (a one-item list), set by SecurityMiddleware when
 #: FULLCIRCLE_EXPOSE_SQL_COUNT is on: benchmarks read it from the X-SQL-Statements header.
@@ -79,7 +84,12 @@ def _configure_sqlite(engine: Engine) -> None:
     # Writers queue on a lock (a thread lock, then an flock shared with the other app
     # processes) rather than in SQLite's busy handler, which sleeps in growing steps of up to
     # 100 ms and lets newcomers barge in: under load that gave waits of several seconds.
-    write_lock = _WriteLock(engine.url.database)
+    settings = get_settings()
+    write_lock = _WriteLock(
+        engine.url.database,
+        wait_seconds=settings.write_lock_wait_seconds,
+        max_waiting=settings.write_lock_max_waiting,
+    )
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -87,9 +97,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # deadlock on the lock upgrade. Reads run without an explicit transaction: each
         # statement sees the latest committed data (like PostgreSQL's READ COMMITTED) and no
         # reader ever holds a snapshot open that a writer must wait behind.
-        if not conn.get_execution_options().get(WRITE_OPTION):
+        write = conn.get_execution_options().get(WRITE_OPTION)
+        if not write:
             return
-        write_lock.acquire()
+        write_lock.acquire(wait=write != NO_WAIT)
         conn.info["fullcircle_write_lock"] = write_lock
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -114,23 +125,54 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 class _WriteLock:
-    """Mutual exclusion for SQLite writers: threads in this process, then processes."""
+    """Mutual exclusion for SQLite writers: threads in this process, then processes.
 
-    def __init__(self, database: str | None) -> None:
+    Waiting is bounded twice over. At most ``max_waiting`` threads wait at once (each waiter
+    holds one of the server's worker threads, and readers need some left); and nobody waits
+    longer than ``wait_seconds``. Either way the writer gets ``ServiceBusy`` (503 with
+    Retry-After), never a stalled server. ``try_acquire`` does not wait at all.
+    """
+
+    def __init__(self, database: str | None, *, wait_seconds: float, max_waiting: int) -> None:
         self._thread_lock = threading.Lock()
+        self._waiting = threading.BoundedSemaphore(max(1, max_waiting))
+        self._wait_seconds = wait_seconds
         self._fd: int | None = None
         if database and database != ":memory:" and not database.startswith("file:"):
             self._fd = os.open(f"{database}.writelock", os.O_RDWR | os.O_CREAT, 0o600)
 
-    def acquire(self) -> None:
-        if not self._thread_lock.acquire(timeout=30):
-            raise TimeoutError("timed out waiting for the database write lock")
-        if self._fd is not None:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
-            except BaseException:
-                self._thread_lock.release()
-                raise
+    def acquire(self, *, wait: bool = True) -> None:
+        if not wait:
+            if not self._thread_lock.acquire(blocking=False):
+                raise ServiceBusy()
+            self._lock_file(deadline=time.monotonic())
+            return
+        if not self._waiting.acquire(blocking=False):
+            raise ServiceBusy()
+        try:
+            deadline = time.monotonic() + self._wait_seconds
+            if not self._thread_lock.acquire(timeout=self._wait_seconds):
+                raise ServiceBusy()
+            self._lock_file(deadline=deadline)
+        finally:
+            self._waiting.release()
+
+    def _lock_file(self, *, deadline: float) -> None:
+        """The lock shared with the other app processes (the thread lock is held)."""
+        if self._fd is None:
+            return
+        try:
+            while True:
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise ServiceBusy() from None
+                    time.sleep(0.002)
+        except BaseException:
+            self._thread_lock.release()
+            raise
 
     def release(self) -> None:
         if self._fd is not None:
@@ -161,9 +203,13 @@ def _default_engine() -> Engine:
     )
 
 
-def open_session(*, write: bool, engine: Engine | None = None) -> Session:
+def open_session(*, write: bool, engine: Engine | None = None, wait: bool = True) -> Session:
+    """A session; ``write`` ones take SQLite's write lock at their first statement (waiting
+    for it, or with ``wait=False`` raising ``ServiceBusy`` at once when it is taken)."""
     engine = engine or get_engine()
-    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    bind: Engine = (
+        engine.execution_options(**{WRITE_OPTION: True if wait else NO_WAIT}) if write else engine
+    )
     return Session(bind=bind, expire_on_commit=False)
 
 

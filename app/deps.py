@@ -5,7 +5,9 @@ Every route declares its access with exactly one of ``Public``, ``SignedIn`` or
 principal, so pages can show who is signed in.
 """
 
+import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -15,9 +17,11 @@ from app.accounts import service as accounts
 from app.accounts.principal import Principal
 from app.config import get_settings
 from app.db import open_session
-from app.errors import Forbidden, SignInRequired, Unauthorized, wants_json
+from app.errors import Forbidden, ServiceBusy, SignInRequired, Unauthorized, wants_json
 from app.models import Role
 from app.security.middleware import UNSAFE_METHODS
+
+log = logging.getLogger("fullcircle.access")
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
@@ -41,28 +45,41 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def _resolve(request: Request, db: Session, *, touch: bool = True) -> Principal | None:
-    if hasattr(request.state, "principal"):
-        return request.state.principal
-    principal: Principal | None = None
+def _lookup(request: Request, db: Session) -> tuple[Principal | None, bool]:
+    """Who the credentials name, reading only; and whether their last use needs stamping."""
     authorization = request.headers.get("authorization", "")
     if authorization[:7].lower() == "bearer ":
-        principal = accounts.resolve_api_token(db, secret=authorization[7:].strip())
+        principal, stale = accounts.resolve_api_token(db, secret=authorization[7:].strip())
         if principal is None:
             raise Unauthorized("The API token is not valid, or has been revoked.")
-        if touch and db.dirty:
-            db.commit()
+        return principal, stale
+    token = request.cookies.get(get_settings().session_cookie_name)
+    if not token:
+        return None, False
+    return accounts.resolve_session(db, token=token)
+
+
+def _resolve(request: Request, db: Session, *, touch: bool = True) -> Principal | None:
+    """The principal, once per request (cached on ``request.state``).
+
+    A write request looks it up on a separate read connection: its own session would take
+    SQLite's write lock at the first statement, here in the access check, and hold it while
+    the route waits for a worker thread (under a burst, every thread then waits for the lock
+    and the server stalls). The person's row is then attached to the request's session
+    without a query, so a route can change it.
+    """
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    if request.method in UNSAFE_METHODS:
+        with open_session(write=False) as lookup:
+            principal, stale = _lookup(request, lookup)
+            lookup.expunge_all()
+        if principal is not None:
+            principal = replace(principal, user=db.merge(principal.user, load=False))
     else:
-        token = request.cookies.get(get_settings().session_cookie_name)
-        if token:
-            principal, needs_touch = accounts.resolve_session(db, token=token)
-            if touch and principal and needs_touch and principal.session and principal.session.id:
-                if request.method in UNSAFE_METHODS:
-                    # Already a write transaction: a second connection would wait on our own
-                    # lock (SQLite). The route's commit records the activity.
-                    accounts.touch_session(db, session_id=principal.session.id)
-                else:
-                    _touch(principal.session.id)
+        principal, stale = _lookup(request, db)
+    if touch and stale and principal is not None:
+        _stamp(principal)
     request.state.principal = principal
     request.state.user = principal.user if principal else None
     request.state.roles = principal.roles if principal else frozenset()
@@ -80,11 +97,16 @@ def identify(request: Request) -> None:
         db.expunge_all()
 
 
-def _touch(session_id: int) -> None:
-    # Its own short write transaction, so reading pages stays a read-only transaction.
-    with open_session(write=True) as db:
-        accounts.touch_session(db, session_id=session_id)
-        db.commit()
+def _stamp(principal: Principal) -> None:
+    """Record the session's or token's use in its own short write, if the writers' lock is
+    free this moment: a read never writes in its own transaction, and never queues behind
+    writers for a stamp (the next request, a minute on, tries again)."""
+    try:
+        with open_session(write=True, wait=False) as db:
+            accounts.record_activity(db, principal=principal)
+            db.commit()
+    except ServiceBusy:
+        log.info("activity stamp skipped: the database is busy")
 
 
 def _sign_in_required(request: Request) -> SignInRequired | Unauthorized:

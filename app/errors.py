@@ -67,6 +67,19 @@ class RateLimited(AppError):
         self.retry_after = max(1, retry_after)
 
 
+class ServiceBusy(AppError):
+    """The database's writers' queue is full or too slow: try again in a moment (503)."""
+
+    status_code = 503
+    title = "Sorry, the service is busy"
+
+    def __init__(self, *, retry_after: int = 2) -> None:
+        super().__init__(
+            "Nothing was saved. Wait a few seconds, then try again.",
+            headers={"Retry-After": str(max(1, retry_after))},
+        )
+
+
 class InvalidInput(AppError):
     status_code = 422
     title = "Check what you entered"

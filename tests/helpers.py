@@ -1,12 +1,17 @@
 """Helpers shared by test modules (a test module never imports another test module)."""
 
 import os
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import Engine, text
 
+from app import db as app_db
 from app.core import signing
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -51,3 +56,25 @@ def idea_form(client: TestClient, **fields: str) -> dict[str, str]:
     )
     data.update(fields)
     return data
+
+
+@contextmanager
+def lock_held(engine: Engine) -> Iterator[None]:
+    """Another request holds the writers' lock while the block runs."""
+    started, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with app_db.open_session(write=True, engine=engine) as db:
+            db.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the lock is this thread's
+            started.set()
+            release.wait(10)
+            db.rollback()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert started.wait(5)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join()

@@ -2,6 +2,7 @@
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
@@ -135,3 +136,27 @@ def delete_roles(db: Session, user_id: int, roles: Collection[Role] | None = Non
     if roles is not None:
         stmt = stmt.where(UserRole.role.in_(roles))  # type: ignore[attr-defined]
     db.execute(stmt)
+
+
+def _unlocked(model: type[AuthSession] | type[ApiToken], row_id: int) -> Any:
+    # PostgreSQL: a row another transaction is writing is skipped, not waited for (a stamp
+    # is best effort); SQLite has no row locks and ignores FOR UPDATE.
+    return select(model.id).where(model.id == row_id).with_for_update(skip_locked=True)
+
+
+def stamp_session(db: Session, session_id: int, at: datetime) -> None:
+    db.execute(
+        update(AuthSession)
+        .where(AuthSession.id.in_(_unlocked(AuthSession, session_id)))  # type: ignore[union-attr]
+        .values(last_seen_at=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def stamp_token(db: Session, token_id: int, at: datetime) -> None:
+    db.execute(
+        update(ApiToken)
+        .where(ApiToken.id.in_(_unlocked(ApiToken, token_id)))  # type: ignore[union-attr]
+        .values(last_used_at=at)
+        .execution_options(synchronize_session=False)
+    )

@@ -218,10 +218,13 @@ def resolve_session(db: Session, *, token: str) -> tuple[Principal | None, bool]
     ), now - session.last_seen_at > TOUCH_INTERVAL
 
 
-def touch_session(db: Session, *, session_id: int) -> None:
-    session = db.get(AuthSession, session_id)
-    if session is not None:
-        session.last_seen_at = utcnow()
+def record_activity(db: Session, *, principal: Principal) -> None:
+    """Stamp the session's or token's last use (callers do it at most once a minute)."""
+    now = utcnow()
+    if principal.session is not None and principal.session.id is not None:
+        repo.stamp_session(db, principal.session.id, now)
+    if principal.token is not None and principal.token.id is not None:
+        repo.stamp_token(db, principal.token.id, now)
 
 
 def end_session(db: Session, *, token: str) -> None:
@@ -396,16 +399,16 @@ def revoke_api_token(db: Session, *, user: User, token_id: int) -> None:
     audit.record(db, "token.revoked", actor_id=user.id, subject_user_id=user.id, token_id=token_id)
 
 
-def resolve_api_token(db: Session, *, secret: str) -> Principal | None:
+def resolve_api_token(db: Session, *, secret: str) -> tuple[Principal | None, bool]:
+    """The principal for a Bearer token, and whether its last use should be stamped. Reads
+    only: the stamp is the caller's to write, outside this read."""
     found = repo.token_with_user(db, digest(secret))
     if found is None:
-        return None
+        return None, False
     token, user = found
     assert user.id is not None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > TOUCH_INTERVAL:
-        token.last_used_at = now
-    return Principal(user=user, roles=repo.roles_of(db, user.id), token=token)
+    stale = token.last_used_at is None or utcnow() - token.last_used_at > TOUCH_INTERVAL
+    return Principal(user=user, roles=repo.roles_of(db, user.id), token=token), stale
 
 
 # --- roles ------------------------------------------------------------------------------------
