@@ -143,21 +143,27 @@ def seed_demo(
 
 @app.command()
 def worker(once: bool = False, interval: float = 10.0) -> None:
-    """Deliver queued email (and later, other background work). Safe to run on several hosts."""
-    from app.core import mail, ratelimit
-    from app.db import open_session
+    """Deliver queued email and do the housekeeping jobs. Safe to run on several hosts.
 
+    A pass that fails is logged (its kind only) and the next one runs: the worker never exits
+    because of one bad message or a database hiccup.
+    """
+    import logging
+
+    from app.core import jobs
+
+    log = logging.getLogger("fullcircle.worker")
     settings = get_settings()
     if not settings.smtp_configured:
         typer.echo("SMTP is not configured: email stays in the outbox.", err=True)
     while True:
-        with open_session(write=True) as db:
-            ratelimit.prune(db)
-            db.commit()
-        with open_session(write=True) as db:
-            sent = mail.deliver_pending(db)
-        if sent:
-            typer.echo(f"sent {sent} email(s)")
+        try:
+            done = jobs.run_pass()
+        except Exception as exc:  # noqa: BLE001 (the next pass may well succeed)
+            log.error("worker pass failed: %s", type(exc).__name__)
+        else:
+            if done.sent:
+                typer.echo(f"sent {done.sent} email(s)")
         if once:
             return
         time.sleep(interval)

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = 30
     login_ip_window_minutes: int = 60
 
+    #: The largest request body read (forms, JSON, uploads); longer ones are refused with 413.
+    max_body_bytes: int = 2_000_000
+
     #: Seconds anonymous visitors' board, idea pages and public API may be served from each
     #: process's short-lived copy (0 turns it off).
     public_cache_seconds: float = 3.0

@@ -74,9 +74,7 @@ with session_scope() as db:
         ideas.submit(db, data=IdeaInput(title=f"Burst idea {{n}}", description="Words"),
                      form_token=f"burst-{{n}}", author=None, ip_address=f"192.0.2.{{n}}")
 """
-    subprocess.run(
-        [sys.executable, "-c", code], env=env, check=True, capture_output=True, cwd=ROOT
-    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, cwd=ROOT)
 
 
 @contextmanager
@@ -250,8 +248,11 @@ def main() -> None:
         url = f"sqlite:///{workdir}/burst.db"
     else:
         name = f"fullcircle_burst_{os.getpid()}"
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c",
-                        f"CREATE DATABASE {name}"], check=True, capture_output=True)
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"CREATE DATABASE {name}"],
+            check=True,
+            capture_output=True,
+        )
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     result, stored = run_burst(url, workdir)
     acked = {(o.idea_id, o.email) for o in result.of("vote") if o.status in (200, 303)}
@@ -259,8 +260,9 @@ def main() -> None:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "db": args.db,
         "label": args.label,
-        "statuses": {k: dict(result.statuses(k)) for k in ("read", "read-junk", "vote",
-                                                          "vote-junk")},
+        "statuses": {
+            k: dict(result.statuses(k)) for k in ("read", "read-junk", "vote", "vote-junk")
+        },
         "read_p50_ms": round(result.percentile(("read", "read-junk"), 50) * 1000, 1),
         "read_p99_ms": round(result.percentile(("read", "read-junk"), 99) * 1000, 1),
         "write_p99_ms": round(result.percentile(("vote", "vote-junk"), 99) * 1000, 1),

@@ -20,9 +20,10 @@ from sqlalchemy import Engine, text  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 from app import db as app_db  # noqa: E402
+from app.config import get_settings  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrations_state import upgrade  # noqa: E402
-from tests.helpers import IS_POSTGRES, TEST_DATABASE_URL  # noqa: E402
+from tests.helpers import IS_POSTGRES, TEST_DATABASE_URL, SmtpServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -92,3 +93,16 @@ def db(engine: Engine) -> Iterator[Session]:
 def client(engine: Engine) -> Iterator[TestClient]:
     with TestClient(create_app(), base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback, with the app's settings pointing at it."""
+    server = SmtpServer()
+    server.start()
+    settings = get_settings()
+    monkeypatch.setattr(settings, "smtp_host", "127.0.0.1")
+    monkeypatch.setattr(settings, "smtp_port", server.port)
+    monkeypatch.setattr(settings, "smtp_starttls", False)
+    yield server
+    server.stop()

@@ -178,6 +178,18 @@ BASE_CONTEXT: dict[str, Any] = {
         SimpleNamespace(**(vars(EVENT) | {"kind": "submitted", "actor_id": None, "note": ""})),
     ],
     "outbox_visible": True,
+    "outbox": SimpleNamespace(
+        stuck=True, waiting=2, oldest_waiting_minutes=30, failed=1, retrying=1
+    ),
+    "failed_mail": [
+        SimpleNamespace(
+            created_at=NOW,
+            to_address=hostile("to"),
+            subject=hostile("subject"),
+            attempts=5,
+            last_error=hostile("reason"),
+        )
+    ],
     "messages": [
         SimpleNamespace(
             subject=hostile("subject"),
@@ -344,11 +356,12 @@ class TestEveryTemplate:
 
 class TestPagesEscapeUserText:
     def test_hostile_name_and_email(self, client: TestClient, db: Session) -> None:
-        person = create_user(
-            db,
-            email=f"{ATTR_XSS}@example.org",
-            display_name=f"{SCRIPT_XSS}{ATTR_XSS}"[:80],
-        )
+        person = create_user(db, display_name=f"{SCRIPT_XSS}{ATTR_XSS}"[:80])
+        # No form accepts such an address now; a row from before, or written behind the
+        # app's back, must still be shown safely.
+        person.email = f"{ATTR_XSS}@example.org"
+        db.add(person)
+        db.commit()
         admin = create_user(db, roles={Role.admin})
         with TestClient(client.app, base_url="http://testserver") as theirs:
             sign_in(theirs, person)

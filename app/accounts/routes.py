@@ -20,6 +20,7 @@ from app.i18n import N_, _
 from app.web import errors as web_errors
 from app.web import notices
 from app.web.forms import FormValues, rejected, validate
+from app.web.params import RowId
 from app.web.render import render
 from app.web.responses import safe_next
 from app.web.templated import show_template
@@ -399,7 +400,7 @@ def account_token_create(
 
 @router.post("/account/tokens/{token_id}/revoke", name="account_token_revoke")
 def account_token_revoke(
-    request: Request, token_id: int, db: DbSession, principal: SignedIn
+    request: Request, token_id: RowId, db: DbSession, principal: SignedIn
 ) -> Response:
     accounts.revoke_api_token(db, user=principal.user, token_id=token_id)
     db.commit()

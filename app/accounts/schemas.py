@@ -2,8 +2,9 @@
 
 from typing import ClassVar
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from app.core.email_address import EmailAddress
 from app.models import Identity
 
 
@@ -19,21 +20,12 @@ class RegisterForm(BaseModel):
         "identity": "Select who you are",
     }
 
-    email: EmailStr
+    email: EmailAddress
     display_name: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1)
     identity: Identity
 
-    _strip_text = field_validator("email", "display_name", mode="before")(_strip)
-
-    @field_validator("email", mode="before")
-    @classmethod
-    def _email_present(cls, v: object) -> object:
-        if isinstance(v, str) and not v.strip():
-            raise ValueError("Enter your email address")
-        if isinstance(v, str) and "@" not in v:
-            raise ValueError("Enter an email address in the correct format, like name@example.com")
-        return v
+    _strip_text = field_validator("display_name", mode="before")(_strip)
 
 
 class SignInForm(BaseModel):
@@ -73,9 +65,7 @@ class ChangePasswordForm(BaseModel):
 class ResetRequestForm(BaseModel):
     MISSING: ClassVar[dict[str, str]] = {"email": "Enter your email address"}
 
-    email: str = Field(min_length=1, max_length=320)
-
-    _strip_email = field_validator("email", mode="before")(_strip)
+    email: EmailAddress
 
 
 class ResetForm(BaseModel):
@@ -103,3 +93,11 @@ class MePublic(BaseModel):
     display_name: str
     i_am_a: Identity
     roles: list[str]
+
+
+class EmailForm(BaseModel):
+    """An email address for updates about an idea (from its receipt)."""
+
+    MISSING: ClassVar[dict[str, str]] = {"email": "Enter your email address"}
+
+    email: EmailAddress

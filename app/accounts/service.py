@@ -12,7 +12,7 @@ from app.accounts import export, passwords
 from app.accounts import repository as repo
 from app.accounts.principal import Principal
 from app.config import Settings, get_settings
-from app.core import audit, mail, ratelimit
+from app.core import audit, email_address, mail, ratelimit
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited
 from app.i18n import _
 from app.models import (
@@ -41,6 +41,7 @@ def digest(token: str) -> str:
 
 
 def normalise_email(email: str) -> str:
+    """For look-ups (sign-in, reset): what we would have stored for this address."""
     return email.strip().lower()
 
 
@@ -453,7 +454,10 @@ def create_user(
     identity: Identity | None = None,
 ) -> User:
     """Used by the CLI and seeding: a person with the given roles, password policy enforced."""
-    email = normalise_email(email)
+    try:
+        email = email_address.normalise(email)
+    except ValueError as exc:
+        raise InvalidInput(errors=[field_error("email", str(exc))]) from None
     name = display_name or email.split("@")[0].replace(".", " ").title()
     problems = password_problems(password, email=email, display_name=name)
     if problems:

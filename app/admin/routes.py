@@ -9,6 +9,7 @@ from sqlmodel import Session
 from app.accounts import repository as accounts_repo
 from app.accounts import service as accounts
 from app.config import get_settings
+from app.core import mail
 from app.core import repository as core_repo
 from app.deps import AdminOnly, DbSession
 from app.errors import InvalidInput, NotFound
@@ -16,6 +17,7 @@ from app.i18n import _
 from app.models import Role, UnitKind, User
 from app.units import service as units
 from app.web.forms import FormMulti, FormValues, field_error, rejected
+from app.web.params import RowId, as_id
 from app.web.render import render
 from app.web.responses import redirect
 from app.web.urls import url_for
@@ -24,8 +26,16 @@ router = APIRouter(prefix="/admin")
 
 
 @router.get("", name="admin_home")
-def admin_home(request: Request, principal: AdminOnly) -> Response:
-    return render(request, "admin/index.html", {"outbox_visible": not get_settings().is_production})
+def admin_home(request: Request, db: DbSession, principal: AdminOnly) -> Response:
+    return render(
+        request,
+        "admin/index.html",
+        {
+            "outbox_visible": not get_settings().is_production,
+            "outbox": mail.health(db),
+            "failed_mail": core_repo.failed_mail(db, limit=20),
+        },
+    )
 
 
 @router.get("/users", name="admin_users")
@@ -44,7 +54,7 @@ def _user_or_404(db: Session, user_id: int) -> User:
 
 
 @router.get("/users/{user_id}", name="admin_user")
-def user_detail(request: Request, user_id: int, db: DbSession, principal: AdminOnly) -> Response:
+def user_detail(request: Request, user_id: RowId, db: DbSession, principal: AdminOnly) -> Response:
     user = _user_or_404(db, user_id)
     assert user.id is not None
     return render(
@@ -65,7 +75,7 @@ def _chosen(form: FormMulti, name: str) -> list[str]:
 
 @router.post("/users/{user_id}/roles", name="admin_user_roles")
 def user_roles(
-    request: Request, user_id: int, db: DbSession, principal: AdminOnly, form: FormMulti
+    request: Request, user_id: RowId, db: DbSession, principal: AdminOnly, form: FormMulti
 ) -> Response:
     user = _user_or_404(db, user_id)
     chosen = {Role(v) for v in _chosen(form, "roles") if v in Role.__members__}
@@ -76,10 +86,10 @@ def user_roles(
 
 @router.post("/users/{user_id}/units", name="admin_user_units")
 def user_units(
-    request: Request, user_id: int, db: DbSession, principal: AdminOnly, form: FormMulti
+    request: Request, user_id: RowId, db: DbSession, principal: AdminOnly, form: FormMulti
 ) -> Response:
     user = _user_or_404(db, user_id)
-    ids = {int(v) for v in _chosen(form, "units") if v.isdecimal() and len(v) < 12}
+    ids = {unit for v in _chosen(form, "units") if (unit := as_id(v)) is not None}
     assert user.id is not None
     units.set_memberships(db, user_id=user.id, unit_ids=ids, actor_id=principal.user.id)
     db.commit()
@@ -95,7 +105,7 @@ def _units_context(db: Session, values: dict[str, str]) -> dict[str, Any]:
 
 
 def _unit_id(value: str) -> int:
-    return int(value) if value.isdecimal() and len(value) < 12 else 0
+    return as_id(value) or 0
 
 
 @router.get("/units", name="admin_units")
@@ -125,7 +135,7 @@ def unit_create(
 
 @router.post("/units/{unit_id}", name="admin_unit_update")
 def unit_update(
-    request: Request, unit_id: int, db: DbSession, principal: AdminOnly, values: FormValues
+    request: Request, unit_id: RowId, db: DbSession, principal: AdminOnly, values: FormValues
 ) -> Response:
     with rejected("admin/units.html", lambda errors: _units_context(db, values), db=db):
         units.rename(db, unit_id=unit_id, name=values.get("name", ""), actor_id=principal.user.id)

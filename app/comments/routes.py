@@ -15,6 +15,7 @@ from app.ideas import service as ideas
 from app.models import Comment, SubjectKind
 from app.web import notices
 from app.web.forms import FormValues, rejected
+from app.web.params import RowId, as_id
 from app.web.render import render
 from app.web.responses import redirect
 from app.web.urls import url_for
@@ -29,7 +30,7 @@ notices.register(
 
 @router.post("/ideas/{idea_id}/comments", name="add_comment")
 def add_comment(
-    request: Request, idea_id: int, db: DbSession, principal: SignedIn, values: FormValues
+    request: Request, idea_id: RowId, db: DbSession, principal: SignedIn, values: FormValues
 ) -> Response:
     idea = ideas.visible_idea(db, idea_id=idea_id, viewer=principal)
     if not access.can_comment(principal, idea):
@@ -41,7 +42,8 @@ def add_comment(
             subject=Subject.of(idea),
             principal=principal,
             body=values.get("body", ""),
-            parent_id=int(parent) if parent.isdecimal() else None,
+            # A reply names its comment; a value that names none is a comment that has gone.
+            parent_id=(as_id(parent) or 0) if parent else None,
         )
         db.commit()
     return redirect(
@@ -52,7 +54,8 @@ def add_comment(
 
 def subject_page(comment: Comment) -> str:
     """The page a comment is shown on (its subject's page)."""
-    return url_for(SUBJECT_PAGES[comment.subject_kind], idea_id=comment.subject_id)
+    kind = SubjectKind(comment.subject_kind)
+    return url_for(SUBJECT_PAGES[kind], **{f"{kind.value}_id": comment.subject_id})
 
 
 #: The page route of each kind of subject (its id parameter is ``<kind>_id``).
@@ -65,7 +68,7 @@ def _edit_context(comment: Comment, values: dict[str, str], editable: bool) -> d
 
 @router.get("/comments/{comment_id}/edit", name="edit_comment_form")
 def edit_comment_form(
-    request: Request, comment_id: int, db: DbSession, principal: SignedIn
+    request: Request, comment_id: RowId, db: DbSession, principal: SignedIn
 ) -> Response:
     try:
         comment = comments.editable(db, comment_id=comment_id, principal=principal)
@@ -79,7 +82,7 @@ def edit_comment_form(
 
 @router.post("/comments/{comment_id}/edit", name="edit_comment")
 def edit_comment(
-    request: Request, comment_id: int, db: DbSession, principal: SignedIn, values: FormValues
+    request: Request, comment_id: RowId, db: DbSession, principal: SignedIn, values: FormValues
 ) -> Response:
     with rejected(
         "comments/edit.html",
@@ -97,7 +100,7 @@ def edit_comment(
 
 @router.post("/comments/{comment_id}/delete", name="delete_comment")
 def delete_comment(
-    request: Request, comment_id: int, db: DbSession, principal: SignedIn
+    request: Request, comment_id: RowId, db: DbSession, principal: SignedIn
 ) -> Response:
     comment = comments.delete(db, comment_id=comment_id, principal=principal)
     db.commit()

@@ -7,6 +7,8 @@ development admins can read it at /admin/outbox).
 import logging
 import smtplib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -14,17 +16,22 @@ from jinja2_fragments import render_block
 from sqlmodel import Session
 
 from app.config import Settings, get_settings
+from app.core import email_address
 from app.core import repository as repo
 from app.models import OutboxEmail, utcnow
 from app.web.render import text_environment
 
 log = logging.getLogger("fullcircle.mail")
 
-MAX_ATTEMPTS = 5
-
 
 def queue(db: Session, *, to: str, subject: str, body: str) -> OutboxEmail:
-    message = OutboxEmail(to_address=to, subject=subject, body_text=body)
+    """Write the email into the caller's transaction. The address is checked again here (the
+    forms check it first), so nothing that could break a header reaches the outbox."""
+    message = OutboxEmail(
+        to_address=email_address.normalise(to),
+        subject=" ".join(subject.split())[:200],
+        body_text=body,
+    )
     db.add(message)
     return message
 
@@ -42,12 +49,21 @@ def render_email(template: str, context: Mapping[str, Any]) -> tuple[str, str]:
     env = text_environment()
     subject = render_block(env, template, "subject", context)
     body = render_block(env, template, "body", context)
-    # A subject is one line, whatever a title held: a header value never carries CR or LF.
-    return " ".join(subject.split())[:200], body.strip() + "\n"
+    return subject, body.strip() + "\n"
+
+
+#: Seconds to wait before the next try after the n-th failure (then it has failed for good).
+RETRY_AFTER = (60, 300, 1800, 7200)
+MAX_ATTEMPTS = len(RETRY_AFTER) + 1
 
 
 def deliver_pending(db: Session, *, settings: Settings | None = None, limit: int = 50) -> int:
-    """Send queued mail; returns how many were sent. Safe to run from several servers."""
+    """Send queued mail; returns how many were sent. Safe to run from several servers.
+
+    One message that cannot be sent never holds up the others: each failure is counted with
+    its reason, the message waits longer before each new try, and after MAX_ATTEMPTS (or at
+    once, when it can never be sent) it is marked failed and left for an admin to see.
+    """
     settings = settings or get_settings()
     if not settings.smtp_configured:
         return 0
@@ -60,10 +76,8 @@ def deliver_pending(db: Session, *, settings: Settings | None = None, limit: int
     for message in messages:
         try:
             _send(settings, message)
-        except (OSError, smtplib.SMTPException) as exc:
-            message.attempts += 1
-            message.last_error = type(exc).__name__
-            log.warning("outbox email %s not sent: %s", message.id, type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 (any failure is this message's, not the queue's)
+            _failed(message, exc)
         else:
             message.sent_at = utcnow()
             message.attempts += 1
@@ -72,6 +86,42 @@ def deliver_pending(db: Session, *, settings: Settings | None = None, limit: int
             db.commit()
     db.commit()
     return sent
+
+
+def _smtp_code(exc: Exception) -> int | None:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return max(code for code, _text in exc.recipients.values())
+    code = getattr(exc, "smtp_code", None)
+    return code if isinstance(code, int) else None
+
+
+def _permanent(exc: Exception, code: int | None) -> bool:
+    """No retry can mend it: the message cannot be built, or the server refused the address
+    for good (a 5xx reply to the recipient)."""
+    if isinstance(exc, ValueError | UnicodeError):
+        return True
+    return isinstance(exc, smtplib.SMTPRecipientsRefused) and code is not None and code >= 500
+
+
+def _failed(message: OutboxEmail, exc: Exception) -> None:
+    message.attempts += 1
+    code = _smtp_code(exc)
+    # The reason names the kind of failure and its code only: an SMTP server's words may
+    # quote the address.
+    message.last_error = f"{type(exc).__name__}{f' {code}' if code else ''}"[:200]
+    now = utcnow()
+    if _permanent(exc, code) or message.attempts >= MAX_ATTEMPTS:
+        message.failed_at = now
+        log.warning("outbox email %s failed for good: %s", message.id, message.last_error)
+    else:
+        wait = RETRY_AFTER[min(message.attempts, len(RETRY_AFTER)) - 1]
+        message.next_attempt_at = now + timedelta(seconds=wait)
+        log.warning(
+            "outbox email %s not sent (try %s): %s",
+            message.id,
+            message.attempts,
+            message.last_error,
+        )
 
 
 def _send(settings: Settings, message: OutboxEmail) -> None:
@@ -87,3 +137,24 @@ def _send(settings: Settings, message: OutboxEmail) -> None:
         if settings.smtp_username and settings.smtp_password:
             smtp.login(settings.smtp_username, settings.smtp_password)
         smtp.send_message(email)
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    """What an admin needs to know about the outbox."""
+
+    waiting: int
+    oldest_waiting_minutes: int | None
+    failed: int
+    retrying: int
+
+    @property
+    def stuck(self) -> bool:
+        """Mail waiting over 15 minutes, or any given up on: someone should look."""
+        return bool(self.failed) or (self.oldest_waiting_minutes or 0) > 15
+
+
+def health(db: Session) -> OutboxHealth:
+    waiting, oldest, failed, retrying = repo.outbox_counts(db)
+    minutes = None if oldest is None else int((utcnow() - oldest).total_seconds() // 60)
+    return OutboxHealth(waiting, minutes, failed, retrying)

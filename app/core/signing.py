@@ -13,4 +13,6 @@ def sign(purpose: str, value: str) -> str:
 
 
 def verify(purpose: str, value: str, signature: str) -> bool:
-    return hmac.compare_digest(sign(purpose, value), signature)
+    # Compared as bytes: a signature from a form or a link may hold any character, and
+    # compare_digest refuses non-ASCII text.
+    return hmac.compare_digest(sign(purpose, value).encode(), signature.encode())

@@ -10,6 +10,7 @@ from app.i18n import N_
 from app.ideas import routes as idea_pages
 from app.web import notices
 from app.web.forms import FormValues
+from app.web.params import RowId
 from app.web.responses import redirect
 from app.web.urls import url_for
 
@@ -23,7 +24,7 @@ notices.register(
 
 @router.post("/ideas/{idea_id}/follow", name="follow")
 def follow(
-    request: Request, idea_id: int, db: DbSession, principal: SignedIn, values: FormValues
+    request: Request, idea_id: RowId, db: DbSession, principal: SignedIn, values: FormValues
 ) -> Response:
     idea, following = idea_pages.toggle(db, idea_id, principal, values, off="unfollow")
     follows.set_following(

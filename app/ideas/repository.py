@@ -76,6 +76,10 @@ class BoardPage:
     next_cursor: str | None
 
 
+#: Longer than any cursor we make (a sort name and two 64-bit numbers, base64).
+CURSOR_MAX = 120
+
+
 def encode_cursor(sort: Sort, value: int, idea_id: int) -> str:
     raw = json.dumps([sort.value, value, idea_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -83,10 +87,12 @@ def encode_cursor(sort: Sort, value: int, idea_id: int) -> str:
 
 def decode_cursor(cursor: str, sort: Sort) -> tuple[int, int] | None:
     """(sort value, id) from a cursor made for the same sort; None when it is not valid."""
+    if len(cursor) > CURSOR_MAX:
+        return None  # ours are short; a long one is made up (and could nest deeply)
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         kind, value, idea_id = json.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return None
     # Whole numbers that fit a 64-bit column: bigger ones overflow SQLite's driver.
     if kind != sort.value or not all(type(n) is int and abs(n) < 2**63 for n in (value, idea_id)):

@@ -31,6 +31,7 @@ from app.votes import access as votes_access
 from app.votes import repository as votes_repo
 from app.web import notices
 from app.web.forms import FormValues, field_error, rejected, validate
+from app.web.params import RowId
 from app.web.render import page, render
 from app.web.responses import redirect
 from app.web.urls import absolute_url, url_for
@@ -101,14 +102,17 @@ def form_context(
     db: Session, principal: Principal | None, values: dict[str, Any], errors: list[dict[str, Any]]
 ) -> dict[str, Any]:
     started = values.get("started") or str(int(time.time()))
+    token = values.get("form_token", "")
+    if not ideas.is_form_token(token):
+        token = ideas.new_form_token()
     return {
         "values": values,
         "errors": errors,
         "tree": units.tree(db),
         "categories": repo.categories(db),
-        "form_token": values.get("form_token") or ideas.new_form_token(),
+        "form_token": token,
         "started": started,
-        "started_sig": signing.sign("form-start", started),
+        "started_sig": _timer_signature(token, started),
         "can_help": bool(principal and principal.is_staff),
         "limits": {"title": TITLE_MAX, "description": DESCRIPTION_MAX, "benefit": BENEFIT_MAX},
     }
@@ -163,10 +167,19 @@ def similar(request: Request, db: DbSession, principal: Public) -> Response:
     return render(request, "ideas/new.html", {"similar": matches}, block="similar")
 
 
+def _timer_signature(form_token: str, started: str) -> str:
+    # Bound to this form's token: a signature cannot be copied to another form and reused.
+    return signing.sign("form-start", f"{form_token}:{started}")
+
+
 def _spam_problems(values: dict[str, str]) -> list[dict[str, Any]]:
-    """A minimum time to fill the form in, signed so it cannot be forged."""
+    """A minimum time to fill the form in, signed (with the form's token) so it cannot be
+    forged or reused."""
     started = values.get("started", "")
-    signed = signing.verify("form-start", started, values.get("started_sig", ""))
+    token = values.get("form_token", "")
+    signed = ideas.is_form_token(token) and signing.verify(
+        "form-start", f"{token}:{started}", values.get("started_sig", "")
+    )
     too_fast = (
         signed
         and started.isdecimal()
@@ -315,5 +328,5 @@ def toggle(
 
 
 @router.get("/ideas/{idea_id}", name="idea_page")
-def idea_page(request: Request, idea_id: int, db: DbSession, principal: Public) -> Response:
+def idea_page(request: Request, idea_id: RowId, db: DbSession, principal: Public) -> Response:
     return render(request, "ideas/detail.html", idea_context(db, request, idea_id, principal))

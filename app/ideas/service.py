@@ -2,6 +2,7 @@
 moving an idea along its life (app/ideas/states.py) with a public timeline."""
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -47,6 +48,15 @@ def _digest(value: str) -> str:
 
 def new_form_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+_FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
+def is_form_token(value: str) -> bool:
+    """One the form gave out (32 URL-safe characters). A missing or made-up token never
+    matches another person's idea: the form is shown again instead."""
+    return bool(_FORM_TOKEN.fullmatch(value))
 
 
 @dataclass(frozen=True)

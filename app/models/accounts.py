@@ -137,6 +137,10 @@ class OutboxEmail(SQLModel, table=True):
     sent_at: datetime | None = timestamp(nullable=True, default=False)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=200)
+    #: Not before this time (after a failure, each try waits longer).
+    next_attempt_at: datetime | None = timestamp(nullable=True, default=False)
+    #: Given up on: too many failures, or it can never be sent (``last_error`` says why).
+    failed_at: datetime | None = timestamp(nullable=True, default=False)
 
 
 class AuditEvent(SQLModel, table=True):

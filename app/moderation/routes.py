@@ -13,6 +13,7 @@ from app.models import Idea, ReportReason
 from app.moderation import service as moderation
 from app.web import notices
 from app.web.forms import FormValues, field_error, rejected
+from app.web.params import RowId, as_id
 from app.web.render import render
 from app.web.responses import redirect
 from app.web.urls import url_for
@@ -27,7 +28,7 @@ def _context(idea: Idea, values: dict[str, str], comment_id: str) -> dict[str, A
 
 
 @router.get("/ideas/{idea_id}/report", name="report_form")
-def report_form(request: Request, idea_id: int, db: DbSession, principal: Public) -> Response:
+def report_form(request: Request, idea_id: RowId, db: DbSession, principal: Public) -> Response:
     idea = ideas.visible_idea(db, idea_id=idea_id, viewer=principal)
     comment_id = request.query_params.get("comment", "")
     return render(request, "moderation/report.html", _context(idea, {}, comment_id))
@@ -44,7 +45,7 @@ def _reason(values: dict[str, str]) -> ReportReason:
 
 @router.post("/ideas/{idea_id}/report", name="report")
 def report(
-    request: Request, idea_id: int, db: DbSession, principal: Public, values: FormValues
+    request: Request, idea_id: RowId, db: DbSession, principal: Public, values: FormValues
 ) -> Response:
     idea = ideas.visible_idea(db, idea_id=idea_id, viewer=principal)
     comment_id = values.get("comment_id", "")
@@ -57,7 +58,7 @@ def report(
             reason=_reason(values),
             details=values.get("details"),
             reporter=principal.user if principal else None,
-            comment_id=int(comment_id) if comment_id.isdecimal() else None,
+            comment_id=(as_id(comment_id) or 0) if comment_id else None,
         )
         db.commit()
     return redirect(request, url_for("idea_page", idea_id=idea_id) + "?notice=reported")

@@ -21,6 +21,7 @@ flagged. Screening never replaces a person reading the text: see docs/safety/scr
 from __future__ import annotations
 
 import bisect
+import importlib
 import re
 import tomllib
 import unicodedata
@@ -472,8 +473,9 @@ def _rarity(factor: str) -> int:
 
 def _factors(pattern: str) -> frozenset[str] | None:
     try:
-        from re import _constants as c  # type: ignore[attr-defined]
-        from re import _parser  # type: ignore[attr-defined]
+        # Private modules of re, reached by name so type checkers do not depend on them.
+        c = importlib.import_module("re._constants")
+        _parser = importlib.import_module("re._parser")
 
         tree = _parser.parse(pattern)
     except Exception:  # pragma: no cover - a future Python without these internals

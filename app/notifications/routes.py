@@ -4,14 +4,15 @@ marking in-app notifications read."""
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.accounts.schemas import EmailForm
 from app.deps import DbSession, Public, SignedIn
-from app.errors import InvalidInput, NotFound
+from app.errors import NotFound
 from app.i18n import N_, _
 from app.ideas import routes as idea_pages
 from app.ideas import service as ideas
 from app.notifications import service as notifications
 from app.web import notices
-from app.web.forms import FormValues, field_error, rejected
+from app.web.forms import FormValues, rejected, validate
 from app.web.render import render
 from app.web.responses import redirect
 from app.web.urls import url_for
@@ -30,10 +31,7 @@ def receipt_email(
         lambda errors: idea_pages.receipt_context(db, request, receipt) | {"values": values},
         db=db,
     ):
-        email = values.get("email", "").strip()
-        if "@" not in email or len(email) > 320 or " " in email:
-            message = _("Enter an email address in the correct format, like name@example.com")
-            raise InvalidInput(errors=[field_error("email", message)])
+        email = validate(EmailForm, values).email
         notifications.subscribe(db, idea=ideas.by_receipt(db, receipt=receipt), email=email)
         db.commit()
     return redirect(request, url_for("receipt", receipt=receipt) + "?notice=email-saved")

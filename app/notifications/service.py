@@ -9,6 +9,7 @@ from app.core.subjects import Subject
 from app.follows import repository as follows_repo
 from app.models import EmailSubscription, Idea, Notification
 from app.notifications import repository as repo
+from app.web.params import as_id
 from app.web.urls import absolute_url
 
 
@@ -63,10 +64,11 @@ def unsubscribe_token(subscription_id: int) -> str:
 
 
 def unsubscribe(db: Session, *, token: str) -> bool:
-    sub_id, _sep, signature = token.partition("-")
-    if not sub_id.isdigit() or not signing.verify("unsubscribe", sub_id, signature):
+    raw_id, _sep, signature = token.partition("-")
+    sub_id = as_id(raw_id)
+    if sub_id is None or not signing.verify("unsubscribe", raw_id, signature):
         return False
-    sub = db.get(EmailSubscription, int(sub_id))
+    sub = db.get(EmailSubscription, sub_id)
     if sub is not None:
         db.delete(sub)
     return True

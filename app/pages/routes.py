@@ -1,13 +1,17 @@
 """Public pages: home, crisis help, policies, and health checks for load balancers."""
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.config import get_settings
-from app.db import get_engine, ping
-from app.deps import DbSession, Public
+from app.core import mail
+from app.db import get_engine, open_session, ping
+from app.deps import DbSession, Public, identify
 from app.ideas import repository as ideas_repo
 from app.migrations_state import migrations_at_head
+from app.models import Role
 from app.web.render import render
 from app.web.templated import show_template
 
@@ -44,8 +48,9 @@ def healthz() -> Response:
 
 
 @router.api_route("/readyz", methods=["GET", "HEAD"], include_in_schema=False, name="readyz")
-def readyz() -> Response:
-    """Readiness: the database answers and its schema is at the latest migration."""
+def readyz(request: Request) -> Response:
+    """Readiness: the database answers and its schema is at the latest migration. A signed-in
+    admin also gets the outbox's health (mail waiting, retrying, given up on)."""
     try:
         with get_engine().connect() as conn:
             ping(conn)
@@ -56,4 +61,11 @@ def readyz() -> Response:
         return JSONResponse(
             {"status": "unavailable", "database": "migrations pending"}, status_code=503
         )
-    return JSONResponse({"status": "ok"})
+    body: dict[str, object] = {"status": "ok"}
+    identify(request)
+    principal = request.state.principal
+    if principal is not None and principal.has(Role.admin):
+        with open_session(write=False) as db:
+            health = mail.health(db)
+        body["outbox"] = asdict(health) | {"stuck": health.stuck}
+    return JSONResponse(body)

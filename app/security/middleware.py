@@ -17,12 +17,13 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Environment, Settings
 from app.db import statement_counter
-from app.web.errors import refused_response, server_error_response
+from app.web.errors import refused_response, server_error_response, too_large_response
 from app.web.urls import request_base
 
 access_log = logging.getLogger("fullcircle.access")
@@ -100,8 +101,10 @@ class SecurityMiddleware:
             refusal = self._csrf_refusal(scope, headers)
             if refusal:
                 await self._refuse(scope, receive, send_with_headers, refusal)
+            elif self._too_large(headers):
+                await too_large_response(Request(scope))(scope, receive, send_with_headers)
             else:
-                await self.app(scope, receive, send_with_headers)
+                await self.app(scope, self._capped(receive), send_with_headers)
         except Exception as exc:
             # Answer here, inside the middleware, so the 500 page carries the same headers as
             # every other page. The log gets the exception type and where it happened, never
@@ -126,6 +129,27 @@ class SecurityMiddleware:
                 status_holder["status"],
                 (time.perf_counter() - started) * 1000,
             )
+
+    def _too_large(self, headers: Headers) -> bool:
+        length = headers.get("content-length", "")
+        return length.isdecimal() and int(length) > self.settings.max_body_bytes
+
+    def _capped(self, receive: Receive) -> Receive:
+        """``receive`` that stops a body (sent without a length, or longer than it said) at
+        FULLCIRCLE_MAX_BODY_BYTES: the route sees a 413, and nothing more is read."""
+        limit = self.settings.max_body_bytes
+        seen = 0
+
+        async def capped() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise HTTPException(413, "What you sent is too large.")
+            return message
+
+        return capped
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, reason: str) -> None:
         await refused_response(Request(scope), reason)(scope, receive, send)

@@ -8,6 +8,7 @@ from app.ideas import routes as idea_pages
 from app.votes import access
 from app.votes import service as votes
 from app.web.forms import FormValues
+from app.web.params import RowId
 from app.web.render import is_fragment_request, render
 from app.web.responses import redirect
 from app.web.urls import url_for
@@ -17,7 +18,7 @@ router = APIRouter()
 
 @router.post("/ideas/{idea_id}/vote", name="vote")
 def vote(
-    request: Request, idea_id: int, db: DbSession, principal: SignedIn, values: FormValues
+    request: Request, idea_id: RowId, db: DbSession, principal: SignedIn, values: FormValues
 ) -> Response:
     idea, supported = idea_pages.toggle(db, idea_id, principal, values, off="unvote")
     votes.set_vote(db, idea=idea, principal=principal, supported=supported)

@@ -82,6 +82,12 @@ _PAGE_TITLES = {
 }
 
 
+_NOT_FOUND_DETAIL = (
+    "If you typed the web address, check it is correct. "
+    "If you pasted the web address, check you copied the entire address."
+)
+
+
 async def _who(request: Request) -> None:
     """Resolve the signed-in person for a page no access check has seen (off the event loop:
     it reads the database)."""
@@ -150,10 +156,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if wants_json(request):
         return problem(status, title, detail, headers=headers)
     if status == 404:
-        detail = _(
-            "If you typed the web address, check it is correct. "
-            "If you pasted the web address, check you copied the entire address."
-        )
+        detail = _(_NOT_FOUND_DETAIL)
     await _who(request)
     return _page(request, status, detail, headers)
 
@@ -172,6 +175,9 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     if wants_json(request):
         return problem(422, "Check what you entered", "The request is not valid.", errors=errors)
     await _who(request)
+    if errors and all(e["loc"][:1] == ["path"] for e in errors):
+        # An address naming no row (an id that is not a number, or out of range): not found.
+        return _page(request, 404, _(_NOT_FOUND_DETAIL), {})
     return _page(request, 422, _("Something in the request was missing or not valid."), {})
 
 
@@ -180,6 +186,14 @@ def server_error_response(request: Request) -> Response:
     if wants_json(request):
         return problem(500, "Internal error", "Sorry, there is a problem with the service.")
     return _page(request, 500, _("Try again later."), {})
+
+
+def too_large_response(request: Request) -> Response:
+    """A body longer than FULLCIRCLE_MAX_BODY_BYTES, refused before it is read (413)."""
+    detail = _("What you sent is too large. Send less at once, or a smaller file.")
+    if wants_json(request):
+        return problem(413, "Payload too large", detail)
+    return _page(request, 413, detail, {})
 
 
 def refused_response(request: Request, reason: str) -> Response:

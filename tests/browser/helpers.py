@@ -2,7 +2,6 @@
 
 import json
 import re
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +137,7 @@ _ready: set[str] = set()
 
 def _form_fields(html: str) -> dict[str, str]:
     fields = {}
-    for name in ("started", "started_sig"):
+    for name in ("form_token", "started", "started_sig"):
         match = re.search(rf'name="{name}" value="([^"]*)"', html)
         assert match, f"the idea form has no {name} field"
         fields[name] = match.group(1)
@@ -181,17 +180,14 @@ def ensure_demo_ideas(browser: Any, base_url: str, signed_in_as: Any) -> None:
 
 
 def _create_fallback_ideas(context_for: Any) -> None:
-    forms = {}
-    for author in {idea[4] for idea in FALLBACK_IDEAS}:
-        forms[author] = context_for(author).request.get("/ideas/new").text()
     ids = []
     for title, description, category, unit, author in FALLBACK_IDEAS:
-        html = forms[author]
+        # A fresh form for each idea: its token makes it one idea, however often it is sent.
+        html = context_for(author).request.get("/ideas/new").text()
         response = context_for(author).request.post(
             "/ideas",
             form={
                 **_form_fields(html),
-                "form_token": uuid.uuid4().hex,
                 "title": title,
                 "description": description,
                 "unit_id": _unit_ids(html)[unit],

@@ -5,7 +5,6 @@ timelines), a fresh receipt, a comment of one's own to edit, and "my activity" w
 """
 
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,12 +113,11 @@ def _make_targets(browser: Any, base_url: str, signed_in_as: Any) -> dict[str, s
 
         # A receipt for an idea sent without an account.
         form = anonymous.request.get("/ideas/new").text()
-        fields = dict(re.findall(r'name="(started|started_sig)" value="([^"]*)"', form))
+        fields = dict(re.findall(r'name="(form_token|started|started_sig)" value="([^"]*)"', form))
         sent = anonymous.request.post(
             "/ideas",
             form={
                 **fields,
-                "form_token": uuid.uuid4().hex,
                 "title": "A clock in every bedroom",
                 "description": "Without a clock it is hard to know when meds or meals are due.",
                 "category": "environment",

@@ -7,13 +7,15 @@ from tests.helpers import error_summary, idea_form, started_ago
 
 class TestFormMessages:
     def test_a_missing_title_is_named_even_when_sent_too_fast(self, client: TestClient) -> None:
-        data = idea_form(client, title="") | started_ago(0)
+        data = idea_form(client, title="")
+        data |= started_ago(0, data["form_token"])
         response = client.post("/ideas", data=data)
         assert response.status_code == 422
         assert error_summary(response) == ["Enter a short title for your idea"]
 
     def test_too_fast_alone_asks_to_check_and_send_again(self, client: TestClient) -> None:
-        response = client.post("/ideas", data=idea_form(client) | started_ago(0))
+        data = idea_form(client)
+        response = client.post("/ideas", data=data | started_ago(0, data["form_token"]))
         assert response.status_code == 422
         assert error_summary(response) == ["Please check your idea, then send it again."]
 

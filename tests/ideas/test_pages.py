@@ -251,7 +251,7 @@ class TestSubmitIdea:
         self, client: TestClient, db: Session
     ) -> None:
         data = idea_form(client)
-        data.update(started_ago(0))
+        data.update(started_ago(0, data["form_token"]))
         response = client.post("/ideas", data=data)
 
         assert response.status_code == 422
@@ -267,6 +267,49 @@ class TestSubmitIdea:
         response = client.post("/ideas", data=data)
         assert response.status_code == 422
         assert idea_count(db) == 0
+
+    def test_a_timer_signature_cannot_be_reused_on_another_form(
+        self, client: TestClient, db: Session
+    ) -> None:
+        first = idea_form(client)
+        second = idea_form(client, title="Another idea")
+        # The first form's signed start time, sent with the second form's token.
+        second |= {"started": first["started"], "started_sig": first["started_sig"]}
+        assert client.post("/ideas", data=second).status_code == 422
+        assert idea_count(db) == 0
+
+    @pytest.mark.parametrize("token", [None, "", "x", "a" * 31, "a" * 33, "a" * 31 + "!"])
+    def test_a_missing_or_made_up_form_token_is_refused_and_never_shares_a_receipt(
+        self, client: TestClient, db: Session, token: str | None
+    ) -> None:
+        receipts = []
+        for title in ("First person's idea", "Second person's idea"):
+            data = idea_form(client, title=title, description=f"{title}, in detail.")
+            if token is None:
+                del data["form_token"]
+            else:
+                data["form_token"] = token
+            response = client.post("/ideas", data=data, follow_redirects=False)
+            assert response.status_code == 422
+            soup = soup_of(response)
+            assert soup.select_one("textarea#title").get_text() == title  # nothing lost
+            fresh = soup.select_one('input[name="form_token"]')["value"]
+            assert fresh != token
+            # Sent again from the page it was given, it goes through, on its own receipt.
+            data = {
+                str(i["name"]): str(i.get("value", ""))
+                for i in soup.select('form[action="/ideas"] input[type="hidden"]')
+            } | {
+                k: v
+                for k, v in data.items()
+                if k in ("title", "description", "category", "submitted_as")
+            }
+            data |= started_ago(10, data["form_token"])
+            sent = client.post("/ideas", data=data, follow_redirects=False)
+            assert sent.status_code == 303, error_summary(sent)
+            receipts.append(sent.headers["location"])
+        assert receipts[0] != receipts[1]
+        assert idea_count(db) == 2
 
     def test_staff_must_confirm_consent_to_send_for_someone(
         self, client: TestClient, db: Session

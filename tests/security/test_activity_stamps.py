@@ -23,7 +23,7 @@ def writes(engine: Engine) -> Iterator[list[str]]:
     """The data-changing statements the app sends inside the block."""
     seen: list[str] = []
 
-    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
             seen.append(statement)
 

@@ -114,10 +114,10 @@ class TestPages:
         assert "Select who you are" in error_summary(assert_nhs_page(response))
         assert "<script>alert(1)</script>" not in response.text
 
-    def test_422_invalid_value_in_the_address(self, client: TestClient, db: Session) -> None:
+    def test_an_address_naming_no_row_is_not_found(self, client: TestClient, db: Session) -> None:
         sign_in(client, create_user(db))
         response = client.post("/account/tokens/not-a-number/revoke")
-        assert_error_page(response, 422)
+        assert_error_page(response, 404)
         assert "not-a-number" not in response.text
 
     def test_429(self, client: TestClient, db: Session) -> None:
