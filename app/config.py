@@ -58,10 +58,19 @@ class Settings(BaseSettings):
     public_session_idle_hours: int = 72
     public_session_absolute_days: int = 30
 
+    #: Failed sign-ins to one account from one address before that address must wait.
     login_max_failures_per_account: int = 10
     login_account_window_minutes: int = 15
-    login_max_failures_per_ip: int = 30
+    #: Failed sign-ins to one account (from anywhere) in an hour before every attempt is
+    #: slowed to one each ``login_slowdown_seconds``.
+    login_account_slowdown_after: int = 50
+    login_slowdown_seconds: int = 5
+    #: Failed sign-ins from one address (a trust's whole network may share one).
+    login_max_failures_per_ip: int = 300
     login_ip_window_minutes: int = 60
+    registrations_per_ip_per_hour: int = 10
+    reports_per_hour: int = 20
+    email_subscriptions_per_ip_per_hour: int = 20
 
     #: The largest request body read (forms, JSON, uploads); longer ones are refused with 413.
     max_body_bytes: int = 2_000_000

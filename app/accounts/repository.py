@@ -88,6 +88,18 @@ def revoke_api_tokens(db: Session, user_id: int, at: datetime) -> None:
     )
 
 
+def use_reset_tokens(db: Session, user_id: int, at: datetime) -> None:
+    """Mark every unused reset link of this person used."""
+    db.execute(
+        update(PasswordResetToken)
+        .where(
+            PasswordResetToken.user_id == user_id,  # type: ignore[arg-type]
+            PasswordResetToken.used_at.is_(None),  # type: ignore[union-attr]
+        )
+        .values(used_at=at)
+    )
+
+
 def reset_token(db: Session, token_hash: str) -> PasswordResetToken | None:
     return db.scalars(
         select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash)

@@ -242,9 +242,11 @@ show_template(
 def reset_request(
     request: Request, db: DbSession, principal: Public, values: FormValues
 ) -> Response:
-    with rejected("accounts/reset_request.html", lambda errors: {"values": values}, db=db):
+    with rejected(
+        "accounts/reset_request.html", lambda errors: {"values": values}, db=db, rate_field="email"
+    ):
         form = validate(schemas.ResetRequestForm, values)
-    accounts.request_password_reset(db, email=form.email, ip_address=client_ip(request))
+        accounts.request_password_reset(db, email=form.email, ip_address=client_ip(request))
     db.commit()
     return render(request, "accounts/reset_sent.html", {"email": form.email})
 

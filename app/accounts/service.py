@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.accounts import export, passwords
 from app.accounts import repository as repo
 from app.accounts.principal import Principal
-from app.config import Settings, get_settings
+from app.config import get_settings
 from app.core import audit, email_address, mail, ratelimit
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited
 from app.i18n import _
@@ -47,21 +47,6 @@ def normalise_email(email: str) -> str:
 
 def field_error(field: str, message: str) -> dict[str, str]:
     return {"field": field, "msg": message}
-
-
-def _limits(settings: Settings) -> tuple[ratelimit.Limit, ratelimit.Limit]:
-    return (
-        ratelimit.Limit(
-            "login_account",
-            settings.login_max_failures_per_account,
-            timedelta(minutes=settings.login_account_window_minutes),
-        ),
-        ratelimit.Limit(
-            "login_ip",
-            settings.login_max_failures_per_ip,
-            timedelta(minutes=settings.login_ip_window_minutes),
-        ),
-    )
 
 
 def password_problems(password: str, *, email: str, display_name: str) -> list[str]:
@@ -125,31 +110,54 @@ def get_user(db: Session, user_id: int) -> User | None:
     return user if user is not None and user.deleted_at is None else None
 
 
-def authenticate(db: Session, *, email: str, password: str, ip_address: str) -> User:
-    """Check a sign-in. Throttled per account and per IP *before* the password is checked."""
+def _sign_in_wait(db: Session, *, account_key: str, pair_key: str, ip_key: str) -> int:
+    """Seconds before this address may try this account again (0: now)."""
     settings = get_settings()
-    email = normalise_email(email)
-    account_limit, ip_limit = _limits(settings)
-    account_key, ip_key = ratelimit.key_for(email), ratelimit.key_for(ip_address or "unknown")
     wait = max(
-        ratelimit.retry_after(db, account_limit, account_key) or 0,
-        ratelimit.retry_after(db, ip_limit, ip_key) or 0,
+        ratelimit.retry_after(db, ratelimit.LOGIN_ACCOUNT_ADDRESS.limit(), pair_key) or 0,
+        ratelimit.retry_after(db, ratelimit.LOGIN_IP.limit(), ip_key) or 0,
     )
     if wait:
+        return wait
+    # Under attack from many addresses: slowed, not locked, so the owner still gets in.
+    if ratelimit.retry_after(db, ratelimit.LOGIN_ACCOUNT.limit(), account_key):
+        since = ratelimit.seconds_since_latest(db, ratelimit.LOGIN_ACCOUNT, account_key)
+        if since is not None and since < settings.login_slowdown_seconds:
+            return max(1, int(settings.login_slowdown_seconds - since) + 1)
+    return 0
+
+
+def authenticate(db: Session, *, email: str, password: str, ip_address: str) -> User:
+    """Check a sign-in. Throttled *before* the password is checked: per account and address
+    (that address waits), per address (many accounts tried from one place), and per account
+    from anywhere (slowed to one try every few seconds, never locked)."""
+    email = normalise_email(email)
+    ip = ip_address or "unknown"
+    account_key, ip_key = ratelimit.key_for(email), ratelimit.key_for(ip)
+    pair_key = ratelimit.key_for(f"{email} {ip}")
+    wait = _sign_in_wait(db, account_key=account_key, pair_key=pair_key, ip_key=ip_key)
+    if wait:
         audit.record(db, "signin.throttled", ip_address=ip_address)
-        raise RateLimited(
-            _(
+        if wait < 60:
+            message = _(
+                "There have been too many attempts to sign in to this account. Wait "
+                "%(seconds)s seconds, then try again."
+            ) % {"seconds": wait}
+        else:
+            message = _(
                 "There have been too many attempts to sign in. Wait %(minutes)s minutes, then "
                 "try again, or reset your password."
-            )
-            % {"minutes": max(1, round(wait / 60))},
-            retry_after=wait,
-        )
+            ) % {"minutes": max(1, round(wait / 60))}
+        raise RateLimited(message, retry_after=wait)
     user = repo.user_by_email(db, email)
     ok, new_hash = passwords.verify_password(password, user.password_hash if user else None)
     if not ok or user is None:
-        ratelimit.hit(db, account_limit, account_key)
-        ratelimit.hit(db, ip_limit, ip_key)
+        for bucket, key in (
+            (ratelimit.LOGIN_ACCOUNT_ADDRESS, pair_key),
+            (ratelimit.LOGIN_ACCOUNT, account_key),
+            (ratelimit.LOGIN_IP, ip_key),
+        ):
+            ratelimit.hit(db, bucket.limit(), key)
         audit.record(
             db, "signin.failed", subject_user_id=user.id if user else None, ip_address=ip_address
         )
@@ -164,7 +172,7 @@ def authenticate(db: Session, *, email: str, password: str, ip_address: str) -> 
     if new_hash:
         user.password_hash = new_hash
         audit.record(db, "password.rehashed", actor_id=user.id, subject_user_id=user.id)
-    ratelimit.clear(db, account_limit, account_key)
+    ratelimit.clear(db, ratelimit.LOGIN_ACCOUNT_ADDRESS.limit(), pair_key)
     return user
 
 
@@ -274,15 +282,24 @@ def change_password(
     assert user.id is not None
     user.password_hash = passwords.hash_password(new)
     user.updated_at = utcnow()
-    # Other devices may be where the old password leaked: sign them out.
+    # Other devices may be where the old password leaked: sign them out, and end every API
+    # token (made while the old password was in use).
     repo.revoke_sessions(db, user.id, utcnow(), except_id=keep_session_id)
+    repo.revoke_api_tokens(db, user.id, utcnow())
     audit.record(db, "password.changed", actor_id=user.id, subject_user_id=user.id)
 
 
 def request_password_reset(db: Session, *, email: str, ip_address: str) -> None:
-    """Always looks the same to the caller, whether or not the address has an account."""
+    """Always looks the same to the caller, whether or not the address has an account. Limited
+    per address asked about (silently: the same page) and per network address (429)."""
+    ratelimit.enforce(
+        db,
+        ratelimit.PASSWORD_RESET_IP,
+        ratelimit.key_for(ip_address or "unknown"),
+        _("Many password resets have been asked for from here. Wait a while, then try again."),
+    )
     user = repo.user_by_email(db, normalise_email(email))
-    limit = ratelimit.Limit("password_reset", 5, timedelta(hours=1))
+    limit = ratelimit.PASSWORD_RESET.limit()
     key = ratelimit.key_for(normalise_email(email))
     if user is None or ratelimit.retry_after(db, limit, key):
         return
@@ -323,11 +340,15 @@ def reset_password(db: Session, *, token: str, new: str, ip_address: str) -> Use
     ]
     if errors:
         raise InvalidInput(errors=errors)
-    row.used_at = utcnow()
+    now = utcnow()
     user.password_hash = passwords.hash_password(new)
-    user.updated_at = utcnow()
+    user.updated_at = now
     assert user.id is not None
-    repo.revoke_sessions(db, user.id, utcnow())
+    # Single use as a set: every other reset link sent to this person stops working too.
+    repo.use_reset_tokens(db, user.id, now)
+    # Wherever the old password was used, it is over: sessions and API tokens end.
+    repo.revoke_sessions(db, user.id, now)
+    repo.revoke_api_tokens(db, user.id, now)
     audit.record(
         db, "password.reset", actor_id=user.id, subject_user_id=user.id, ip_address=ip_address
     )

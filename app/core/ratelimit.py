@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.config import Settings, get_settings
 from app.core import repository as repo
 from app.errors import RateLimited
-from app.models import RateEvent
+from app.models import RateEvent, utcnow
 
 
 @dataclass(frozen=True)
@@ -46,18 +46,33 @@ def _bucket(name: str, numbers: Callable[[Settings], tuple[int, timedelta]]) -> 
     return bucket
 
 
-LOGIN_ACCOUNT = _bucket(
-    "login_account",
+#: Failed sign-ins to one account from one address: that address stops, the owner elsewhere
+#: does not.
+LOGIN_ACCOUNT_ADDRESS = _bucket(
+    "login_account_address",
     lambda s: (
         s.login_max_failures_per_account,
         timedelta(minutes=s.login_account_window_minutes),
     ),
+)
+#: Failed sign-ins to one account from anywhere: past the cap, attempts are slowed (one every
+#: few seconds), never refused outright, so the owner still gets in.
+LOGIN_ACCOUNT = _bucket(
+    "login_account", lambda s: (s.login_account_slowdown_after, timedelta(hours=1))
 )
 LOGIN_IP = _bucket(
     "login_ip",
     lambda s: (s.login_max_failures_per_ip, timedelta(minutes=s.login_ip_window_minutes)),
 )
 PASSWORD_RESET = _bucket("password_reset", lambda s: (5, timedelta(hours=1)))
+PASSWORD_RESET_IP = _bucket("password_reset_ip", lambda s: (20, timedelta(hours=1)))
+REGISTER_IP = _bucket(
+    "register_ip", lambda s: (s.registrations_per_ip_per_hour, timedelta(hours=1))
+)
+REPORT = _bucket("report", lambda s: (s.reports_per_hour, timedelta(hours=1)))
+SUBSCRIBE_IP = _bucket(
+    "subscribe_ip", lambda s: (s.email_subscriptions_per_ip_per_hour, timedelta(hours=1))
+)
 IDEA_USER = _bucket("idea_user", lambda s: (s.ideas_per_user_per_day, timedelta(days=1)))
 IDEA_IP = _bucket("idea_ip", lambda s: (s.anonymous_ideas_per_ip_per_hour, timedelta(hours=1)))
 COMMENT_USER = _bucket("comment_user", lambda s: (s.comments_per_user_per_hour, timedelta(hours=1)))
@@ -72,6 +87,12 @@ def key_for(value: str) -> str:
 def retry_after(db: Session, limit: Limit, key: str) -> int | None:
     """Seconds until another event is allowed, or None when under the limit."""
     return repo.rate_retry_after(db, limit.bucket, key, limit.max_events, limit.window)
+
+
+def seconds_since_latest(db: Session, bucket: Bucket, key: str) -> float | None:
+    """How long ago the latest event in this bucket was, or None if there is none."""
+    latest = repo.latest_rate_event(db, bucket.name, key)
+    return None if latest is None else (utcnow() - latest).total_seconds()
 
 
 def hit(db: Session, limit: Limit, key: str) -> None:

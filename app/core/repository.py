@@ -23,6 +23,14 @@ def rate_retry_after(
     return max(1, int((oldest + window - utcnow()).total_seconds()) + 1)
 
 
+def latest_rate_event(db: Session, bucket: str, key: str) -> datetime | None:
+    return db.scalar(
+        select(func.max(RateEvent.at)).where(
+            col(RateEvent.bucket) == bucket, col(RateEvent.key) == key
+        )
+    )
+
+
 def delete_rate_events(db: Session, bucket: str, key: str) -> None:
     db.execute(delete(RateEvent).where(col(RateEvent.bucket) == bucket, col(RateEvent.key) == key))
 

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.deps import DbSession, Public
+from app.deps import DbSession, Public, client_ip
 from app.errors import InvalidInput
 from app.i18n import N_, _
 from app.ideas import service as ideas
@@ -50,7 +50,10 @@ def report(
     idea = ideas.visible_idea(db, idea_id=idea_id, viewer=principal)
     comment_id = values.get("comment_id", "")
     with rejected(
-        "moderation/report.html", lambda errors: _context(idea, values, comment_id), db=db
+        "moderation/report.html",
+        lambda errors: _context(idea, values, comment_id),
+        db=db,
+        rate_field="reason",
     ):
         moderation.report(
             db,
@@ -58,6 +61,7 @@ def report(
             reason=_reason(values),
             details=values.get("details"),
             reporter=principal.user if principal else None,
+            ip_address=client_ip(request),
             comment_id=(as_id(comment_id) or 0) if comment_id else None,
         )
         db.commit()

@@ -3,6 +3,7 @@
 from sqlmodel import Session
 
 from app.comments import repository as comments_repo
+from app.core import ratelimit
 from app.errors import NotFound
 from app.i18n import _
 from app.models import Idea, Report, ReportReason, SubjectKind, User
@@ -18,9 +19,19 @@ def report(
     reason: ReportReason,
     details: str | None,
     reporter: User | None,
+    ip_address: str,
     comment_id: int | None = None,
 ) -> Report:
+    """Record a report. Limited per person (or, signed out, per network address) so a flood of
+    reports cannot bury the real ones in the moderators' queue."""
     assert idea.id is not None
+    who = f"user {reporter.id}" if reporter else f"address {ip_address or 'unknown'}"
+    ratelimit.enforce(
+        db,
+        ratelimit.REPORT,
+        ratelimit.key_for(who),
+        _("You have sent a lot of reports in the last hour. Please wait a while."),
+    )
     if comment_id is not None:
         # The id comes from a form: it must name a comment on this idea (or the insert fails).
         comment = comments_repo.get(db, comment_id) if 1 <= comment_id <= ID_MAX else None

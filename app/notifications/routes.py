@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.accounts.schemas import EmailForm
-from app.deps import DbSession, Public, SignedIn
+from app.deps import DbSession, Public, SignedIn, client_ip
 from app.errors import NotFound
 from app.i18n import N_, _
 from app.ideas import routes as idea_pages
@@ -30,9 +30,15 @@ def receipt_email(
         "ideas/receipt.html",
         lambda errors: idea_pages.receipt_context(db, request, receipt) | {"values": values},
         db=db,
+        rate_field="email",
     ):
         email = validate(EmailForm, values).email
-        notifications.subscribe(db, idea=ideas.by_receipt(db, receipt=receipt), email=email)
+        notifications.subscribe(
+            db,
+            idea=ideas.by_receipt(db, receipt=receipt),
+            email=email,
+            ip_address=client_ip(request),
+        )
         db.commit()
     return redirect(request, url_for("receipt", receipt=receipt) + "?notice=email-saved")
 

@@ -4,9 +4,10 @@ so followers hear of comments, status changes and (soon) project news."""
 
 from sqlmodel import Session
 
-from app.core import mail, signing
+from app.core import mail, ratelimit, signing
 from app.core.subjects import Subject
 from app.follows import repository as follows_repo
+from app.i18n import _
 from app.models import EmailSubscription, Idea, Notification
 from app.notifications import repository as repo
 from app.web.params import as_id
@@ -51,8 +52,15 @@ def _email_subscribers(db: Session, *, idea: Idea, text: str) -> None:
         )
 
 
-def subscribe(db: Session, *, idea: Idea, email: str) -> None:
-    email = email.strip().lower()
+def subscribe(db: Session, *, idea: Idea, email: str, ip_address: str) -> None:
+    """Email updates on this idea to ``email`` (already a checked address). Limited per network
+    address, so a receipt cannot be used to sign strangers up in bulk."""
+    ratelimit.enforce(
+        db,
+        ratelimit.SUBSCRIBE_IP,
+        ratelimit.key_for(ip_address or "unknown"),
+        _("Many email addresses have been added from here. Wait a while, then try again."),
+    )
     assert idea.id is not None
     if repo.subscription(db, idea_id=idea.id, email=email) is None:
         db.add(EmailSubscription(idea_id=idea.id, email=email))

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.accounts import repository as repo
+from app.accounts import service
 from app.models import ApiToken, AuditEvent, OutboxEmail, Role, User
 from tests.factories import PASSWORD, create_user, sign_in
 
@@ -130,6 +131,50 @@ class TestPasswordReset:
         row.expires_at = row.created_at - timedelta(minutes=1)
         db.commit()
         assert client.get(f"/password-reset/{token.group(1)}").status_code == 404
+
+    def _reset_link(self, db: Session, nth: int) -> str:
+        mails = db.scalars(select(OutboxEmail).order_by(col(OutboxEmail.id))).all()
+        match = re.search(r"/password-reset/(\S+)", mails[nth].body_text)
+        assert match
+        return f"/password-reset/{match.group(1)}"
+
+    def test_using_one_link_ends_every_other_link_sent(
+        self, client: TestClient, db: Session
+    ) -> None:
+        create_user(db, email="twice@example.org")
+        client.post("/password-reset", data={"email": "twice@example.org"})
+        client.post("/password-reset", data={"email": "twice@example.org"})
+        first, second = self._reset_link(db, 0), self._reset_link(db, 1)
+        response = client.post(
+            second, data={"new_password": "a brand new sailing boat"}, follow_redirects=False
+        )
+        assert response.status_code == 303
+        assert client.get(first).status_code == 404
+
+    def test_a_reset_ends_api_tokens_made_with_the_old_password(
+        self, client: TestClient, db: Session
+    ) -> None:
+        user = create_user(db, email="tokens@example.org")
+        _, secret = service.create_api_token(db, user=user, name="laptop")
+        db.commit()
+        headers = {"Authorization": f"Bearer {secret}"}
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+        client.post("/password-reset", data={"email": "tokens@example.org"})
+        client.post(self._reset_link(db, 0), data={"new_password": "a brand new sailing boat"})
+        assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+    def test_many_resets_from_one_address_are_refused(
+        self, client: TestClient, db: Session
+    ) -> None:
+        for n in range(20):
+            response = client.post("/password-reset", data={"email": f"n{n}@example.org"})
+            assert response.status_code == 200
+        response = client.post("/password-reset", data={"email": "n21@example.org"})
+        assert response.status_code == 429
+        assert int(response.headers["retry-after"]) > 0
+        assert any("Wait a while" in e for e in _error_summary(response.text))
+        soup = BeautifulSoup(response.text, "html.parser")
+        assert soup.select_one("#email")["value"] == "n21@example.org"
 
 
 class TestAccountPage:

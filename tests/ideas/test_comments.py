@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app.config import get_settings
 from app.models import (
     Comment,
     Idea,
@@ -308,6 +309,37 @@ class TestReports:
         )
         assert response.status_code == 404
         assert db.scalars(select(Report)).all() == []
+
+    def test_a_flood_of_reports_is_refused_on_the_form(
+        self, client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(get_settings(), "reports_per_hour", 3)
+        idea = create_idea(db)
+        for _ in range(3):
+            response = client.post(
+                f"/ideas/{idea.id}/report", data={"reason": "other"}, follow_redirects=False
+            )
+            assert response.status_code == 303
+        response = client.post(
+            f"/ideas/{idea.id}/report", data={"reason": "other", "details": "Again"}
+        )
+        assert response.status_code == 429
+        assert int(response.headers["retry-after"]) > 0
+        assert "a lot of reports" in soup_of(response).select_one(".nhsuk-error-summary").text
+        assert soup_of(response).select_one("#details").text.strip() == "Again"
+        assert len(db.scalars(select(Report)).all()) == 3
+
+    def test_the_report_limit_is_per_person(
+        self, client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(get_settings(), "reports_per_hour", 1)
+        idea = create_idea(db)
+        client.post(f"/ideas/{idea.id}/report", data={"reason": "other"})
+        sign_in(client, create_user(db))
+        response = client.post(
+            f"/ideas/{idea.id}/report", data={"reason": "other"}, follow_redirects=False
+        )
+        assert response.status_code == 303
 
 
 class TestMyActivity:

@@ -169,6 +169,22 @@ class TestSubmitIdea:
     def test_a_tampered_unsubscribe_link_is_refused(self, client: TestClient) -> None:
         assert client.post("/unsubscribe/1-forged").status_code == 404
 
+    def test_many_receipt_emails_from_one_address_are_refused(
+        self, client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(get_settings(), "email_subscriptions_per_ip_per_hour", 2)
+        receipt_url = client.post("/ideas", data=idea_form(client)).url.path
+        for n in range(2):
+            response = client.post(
+                f"{receipt_url}/email", data={"email": f"p{n}@example.org"}, follow_redirects=False
+            )
+            assert response.status_code == 303
+        response = client.post(f"{receipt_url}/email", data={"email": "stranger@example.org"})
+        assert response.status_code == 429
+        assert "Wait a while" in error_summary(response)[0]
+        assert soup_of(response).select_one("#email")["value"] == "stranger@example.org"
+        assert len(db.scalars(select(EmailSubscription)).all()) == 2
+
     def test_a_bad_receipt_email_is_refused(self, client: TestClient, db: Session) -> None:
         receipt_url = client.post("/ideas", data=idea_form(client)).url.path
         response = client.post(f"{receipt_url}/email", data={"email": "not an email"})

@@ -1,7 +1,8 @@
-"""Sign-in throttling: per account and per IP, counted before the password is checked, over a
-sliding window kept in the database."""
+"""Sign-in throttling, counted before the password is checked, over sliding windows kept in the
+database: one account from one address (that address waits), one address across accounts, and
+one account from anywhere (slowed, never locked, so the owner still gets in)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import httpx
@@ -11,6 +12,8 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session
 
 from app.accounts import passwords
+from app.config import Settings, get_settings
+from app.main import create_app
 from app.models import RateEvent, utcnow
 from tests.factories import PASSWORD, create_user
 from tests.security.helpers import (
@@ -97,7 +100,7 @@ class TestPerAccount:
         execute(
             engine,
             update(RateEvent)
-            .where(RateEvent.bucket == "login_account")  # type: ignore[arg-type]
+            .where(RateEvent.bucket == "login_account_address")  # type: ignore[arg-type]
             .values(at=utcnow() - timedelta(minutes=16)),
         )
         assert attempt(client, user.email, PASSWORD).status_code == 303
@@ -110,7 +113,60 @@ class TestPerAccount:
         assert attempt(client, user.email, PASSWORD).status_code == 303
 
 
+ELSEWHERE = ("203.0.113.5", 50000)
+
+
+@pytest.fixture
+def elsewhere(engine: Engine) -> Iterator[TestClient]:
+    """The account's owner, on another network."""
+    with TestClient(create_app(), base_url="http://testserver", client=ELSEWHERE) as c:
+        yield c
+
+
+class TestOwnerElsewhere:
+    def test_an_attacker_cannot_lock_the_owner_out(
+        self, client: TestClient, elsewhere: TestClient, db: Session
+    ) -> None:
+        user = create_user(db)
+        fail(client, user.email, 10)
+        assert_throttled(attempt(client, user.email, PASSWORD))
+        assert attempt(elsewhere, user.email, PASSWORD).status_code == 303
+
+    def test_many_failures_from_anywhere_slow_the_account_not_lock_it(
+        self,
+        client: TestClient,
+        elsewhere: TestClient,
+        db: Session,
+        engine: Engine,
+        monkeypatch: pytest.MonkeyPatch,
+        verify_calls: list[str],
+    ) -> None:
+        settings = get_settings()
+        monkeypatch.setattr(settings, "login_account_slowdown_after", 4)
+        monkeypatch.setattr(settings, "login_slowdown_seconds", 30)
+        user = create_user(db)
+        fail(client, user.email, 4)
+        checked = len(verify_calls)
+        # Past the cap, the next try must wait a few seconds, wherever it comes from ...
+        response = attempt(elsewhere, user.email, PASSWORD)
+        assert_throttled(response)
+        assert int(response.headers["retry-after"]) <= 31
+        assert "seconds, then try again" in error_summary(assert_nhs_page(response))
+        assert len(verify_calls) == checked
+        # ... and once those seconds have passed, the owner gets in.
+        execute(engine, update(RateEvent).values(at=utcnow() - timedelta(seconds=31)))
+        assert attempt(elsewhere, user.email, PASSWORD).status_code == 303
+
+
 class TestPerAddress:
+    @pytest.fixture(autouse=True)
+    def _lower_limit(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        # The real limit (300) allows for a trust's whole network behind one address.
+        monkeypatch.setattr(get_settings(), "login_max_failures_per_ip", 30)
+
+    def test_the_default_allows_for_a_shared_network(self) -> None:
+        assert Settings.model_fields["login_max_failures_per_ip"].default >= 100
+
     def test_thirty_failures_across_accounts_block_the_address(
         self, client: TestClient, db: Session, verify_calls: list[str]
     ) -> None:
