@@ -15,11 +15,27 @@ from app.accounts.principal import Principal
 from app.comments import access as comments
 from app.follows import access as follows
 from app.ideas import access as ideas
-from app.models import Comment, Idea, IdeaStatus, Identity, Role, User, Visibility, utcnow
+from app.measures import access as measures_access
+from app.models import (
+    Comment,
+    Idea,
+    IdeaStatus,
+    Identity,
+    Project,
+    ProjectStatus,
+    Role,
+    Unit,
+    UnitKind,
+    User,
+    Visibility,
+    utcnow,
+)
 from app.moderation import access as moderation
+from app.projects import access as projects_access
 from app.votes import access as votes
 from tests.factories import create_user
 from tests.ideas.factories import create_idea
+from tests.projects.factories import create_project
 
 AUTHOR_ID = 1
 #: Who asks. "author" is a service user who wrote the idea or comment; "service_user" did not.
@@ -202,6 +218,109 @@ class TestSqlAgreesWithPython:
         assert listed == {made[Visibility.published].id}
 
 
+# --- projects and measures --------------------------------------------------------------------
+
+STAFF = {"staff", "improvement_lead", "moderator", "safeguarding_lead", "admin"}
+LEADS = {"improvement_lead", "admin"}
+
+
+def project(status: ProjectStatus) -> Project:
+    return Project(id=20, title="Calmer evenings", aim="Fewer incidents.", unit_id=1, status=status)
+
+
+#: can_see_project (and can_see_measure): (status) -> who may read the project's page.
+SEE_PROJECT = {
+    ProjectStatus.proposed: STAFF,
+    ProjectStatus.active: EVERYONE,
+    ProjectStatus.sustaining: EVERYONE,
+    ProjectStatus.completed: EVERYONE,
+    ProjectStatus.stopped: EVERYONE,
+}
+#: Questions whose answer depends only on who asks, whatever the project's status.
+PROJECT_ROLE_QUESTIONS = {
+    projects_access.can_edit_project: LEADS,
+    projects_access.can_see_contributions: LEADS,
+    measures_access.can_edit_measure: LEADS,
+}
+
+
+class TestProjects:
+    @pytest.mark.parametrize("case", cases(SEE_PROJECT), ids=case_id)
+    def test_who_sees_a_project_and_its_measures(
+        self, case: tuple[str, ProjectStatus, bool]
+    ) -> None:
+        who, status, allowed = case
+        assert projects_access.can_see_project(principal(who), project(status)) is allowed
+        assert measures_access.can_see_measure(principal(who), project(status)) is allowed
+        assert projects_access.is_published(project(status)) is (status != ProjectStatus.proposed)
+
+    @pytest.mark.parametrize("status", list(ProjectStatus))
+    @pytest.mark.parametrize("who", sorted(WHO))
+    def test_who_changes_a_project(self, who: str, status: ProjectStatus) -> None:
+        for question, allowed in PROJECT_ROLE_QUESTIONS.items():
+            assert question(principal(who), project(status)) is (who in allowed), question.__name__
+        assert projects_access.can_create_project(principal(who)) is (who in LEADS)
+
+    @pytest.mark.parametrize("status", list(ProjectStatus))
+    @pytest.mark.parametrize("who", sorted(WHO))
+    def test_who_sees_names_comments_and_follows(self, who: str, status: ProjectStatus) -> None:
+        p = principal(who)
+        published = status != ProjectStatus.proposed
+        assert projects_access.can_see_team_names(p, project(status)) is (who in STAFF)
+        assert projects_access.can_comment_on_project(p, project(status)) is (
+            who != "anonymous" and published
+        )
+        assert projects_access.can_follow_project(p, project(status)) is (
+            who != "anonymous" and who in SEE_PROJECT[status]
+        )
+
+    @pytest.mark.parametrize(
+        ("who", "member_of", "unit_path", "allowed"),
+        [
+            ("anonymous", (), "/1/4/", False),
+            ("service_user", ("/1/4/",), "/1/4/", False),
+            ("carer", (), "/1/4/", False),
+            ("staff", (), "/1/4/", False),
+            ("staff", ("/1/4/",), "/1/4/", True),
+            ("staff", ("/1/4/",), "/1/4/9/", True),
+            ("staff", ("/1/4/9/",), "/1/4/", False),
+            ("staff", ("/1/5/",), "/1/4/", False),
+            ("moderator", ("/1/4/",), "/1/4/9/", True),
+            ("moderator", (), "/1/4/", False),
+            ("improvement_lead", (), "/1/", True),
+            ("admin", (), "/1/4/9/", True),
+        ],
+    )
+    def test_who_sees_the_matrix_of_a_unit(
+        self, who: str, member_of: tuple[str, ...], unit_path: str, allowed: bool
+    ) -> None:
+        unit = Unit(id=9, kind=UnitKind.team, name="Willow", slug="willow", path=unit_path)
+        for question in (projects_access.can_see_unit_matrix, measures_access.can_see_matrix):
+            assert question(principal(who), unit, member_paths=frozenset(member_of)) is allowed
+
+    @pytest.mark.parametrize("who", sorted(WHO))
+    def test_the_sql_clauses_agree(self, db: Session, who: str) -> None:
+        made = {
+            s: create_project(db, status=s) for s in ProjectStatus if s != ProjectStatus.stopped
+        }
+        ids = [p.id for p in made.values()]
+        asking = principal(who)
+        found = set(
+            db.scalars(
+                select(Project.id).where(
+                    col(Project.id).in_(ids), projects_access.visible_clause(asking)
+                )
+            )
+        )
+        assert found == {p.id for p in made.values() if projects_access.can_see_project(asking, p)}
+        listed = set(
+            db.scalars(
+                select(Project.id).where(col(Project.id).in_(ids), projects_access.listed_clause())
+            )
+        )
+        assert listed == {p.id for p in made.values() if projects_access.is_published(p)}
+
+
 def test_every_access_function_is_in_a_table() -> None:
     """A new access function needs rows here before it can be used."""
     covered = {
@@ -214,13 +333,23 @@ def test_every_access_function_is_in_a_table() -> None:
         comments.can_delete_comment,
         follows.can_follow,
         *ROLE_QUESTIONS,
+        projects_access.is_published,
+        projects_access.can_see_project,
+        projects_access.can_create_project,
+        projects_access.can_see_team_names,
+        projects_access.can_comment_on_project,
+        projects_access.can_follow_project,
+        projects_access.can_see_unit_matrix,
+        measures_access.can_see_measure,
+        measures_access.can_see_matrix,
+        *PROJECT_ROLE_QUESTIONS,
     }
-    modules = (ideas, votes, comments, follows, moderation)
+    modules = (ideas, votes, comments, follows, moderation, projects_access, measures_access)
     found = {
         getattr(m, name)
         for m in modules
         for name in dir(m)
-        if (name.startswith("can_") or name in ("is_listed", "voting_open"))
+        if (name.startswith("can_") or name in ("is_listed", "voting_open", "is_published"))
         and getattr(getattr(m, name), "__module__", "") == m.__name__
     }
     assert found <= covered, sorted(f.__name__ for f in found - covered)

@@ -19,6 +19,7 @@ from app.models import (
     Identity,
     RateEvent,
     Role,
+    SubjectKind,
     TimelineEvent,
     Unit,
     UnitKind,
@@ -28,6 +29,7 @@ from app.models import (
     Vote,
     utcnow,
 )
+from app.projects.repository import IDEA_EVENT_KINDS
 from app.seed.bulk import (
     _BULK_UNITS,
     _STATUS_MIX,
@@ -87,12 +89,16 @@ def assert_timelines_follow_transitions(db: Session) -> None:
     order, ending at the idea's status."""
     events: dict[int, list[TimelineEvent]] = {}
     for event in db.scalars(
-        select(TimelineEvent).order_by(col(TimelineEvent.at), col(TimelineEvent.id))
+        select(TimelineEvent)
+        .where(TimelineEvent.subject_kind == SubjectKind.idea)
+        .order_by(col(TimelineEvent.at), col(TimelineEvent.id))
     ):
         events.setdefault(event.subject_id, []).append(event)
     for idea in db.scalars(select(Idea)):
         timeline = events[idea.id]
-        first, moves = timeline[0], timeline[1:]
+        # Besides status moves, an idea's timeline may say a project adopted its change.
+        first = timeline[0]
+        moves = [e for e in timeline[1:] if e.kind not in IDEA_EVENT_KINDS]
         assert (first.kind, first.to_status, first.at) == (
             "submitted",
             IdeaStatus.submitted,
@@ -125,6 +131,7 @@ def assert_activity_after_its_idea(db: Session) -> None:
         e.subject_id: e.at
         for e in db.scalars(
             select(TimelineEvent)
+            .where(TimelineEvent.subject_kind == SubjectKind.idea)
             .where(col(TimelineEvent.to_status).in_(list(VOTING_CLOSED)))
             .order_by(col(TimelineEvent.at))
         )
@@ -134,7 +141,9 @@ def assert_activity_after_its_idea(db: Session) -> None:
         assert idea.created_at <= vote.created_at <= now
         if idea.status in VOTING_CLOSED:
             assert vote.created_at <= closed_at[vote.idea_id]
-    comments = {c.id: c for c in db.scalars(select(Comment))}
+    comments = {
+        c.id: c for c in db.scalars(select(Comment).where(Comment.subject_kind == SubjectKind.idea))
+    }
     for comment in comments.values():
         assert ideas[comment.subject_id].created_at <= comment.created_at <= now
         if comment.parent_id is not None:
@@ -142,7 +151,9 @@ def assert_activity_after_its_idea(db: Session) -> None:
             assert parent.parent_id is None
             assert parent.subject_id == comment.subject_id
             assert parent.created_at <= comment.created_at
-    for event in db.scalars(select(TimelineEvent)):
+    for event in db.scalars(
+        select(TimelineEvent).where(TimelineEvent.subject_kind == SubjectKind.idea)
+    ):
         assert ideas[event.subject_id].created_at <= event.at <= now
 
 
@@ -183,7 +194,9 @@ class TestDemo:
         assert replies
         assert any(r.author_is_staff for r in replies)
         done_notes = db.scalars(
-            select(TimelineEvent.note).where(col(TimelineEvent.to_status) == IdeaStatus.done)
+            select(TimelineEvent.note)
+            .where(TimelineEvent.subject_kind == SubjectKind.idea)
+            .where(col(TimelineEvent.to_status) == IdeaStatus.done)
         )
         assert all(n and "You said" in n and "We did" in n for n in done_notes)
         # The board's "trending" (votes in the last 14 days) has something to show.

@@ -5,7 +5,7 @@ another site (no third party learns who reads what)."""
 import re
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, ClassVar
@@ -24,7 +24,26 @@ from sqlmodel import Session
 from app.accounts import service as accounts
 from app.assets import STATIC_DIR
 from app.config import get_settings
-from app.models import ReportReason, Role
+from app.measures import service as measures_service
+from app.models import (
+    CoproductionStage,
+    DriverKind,
+    DriverNode,
+    Measure,
+    MeasureAnnotation,
+    MeasureDirection,
+    MeasureKind,
+    MeasurePoint,
+    MeasureRecalculation,
+    PDSADecision,
+    ProgressScore,
+    ProjectStatus,
+    ReportReason,
+    Role,
+)
+from app.models.projects import ENUMS
+from app.projects import drivers as drivers_module
+from app.qi.chart import Annotation
 from app.web.render import TEMPLATE_DIR, environment
 from tests.factories import create_unit, create_user, sign_in
 from tests.security.helpers import ATTR_XSS, PUBLIC_PAGES, SCRIPT_XSS, get_pages
@@ -145,6 +164,216 @@ VALUES = {
     "reason": "unkind",
     "details": hostile("typed details"),
     "body": hostile("typed comment"),
+    # Projects and measures.
+    **{
+        name: hostile(f"typed {name}")
+        for name in (
+            "aim_what",
+            "aim_how_much",
+            "aim_by_when",
+            "aim_for_whom",
+            "aim_where",
+            "what_changed",
+            "idea_id",
+            "training",
+            "hours",
+            "note",
+            "definition",
+            "unit_label",
+            "data_source",
+            "target",
+            "baseline_points",
+            "value",
+            "text",
+            "objective",
+            "change",
+            "question",
+            "prediction",
+            "plan_who",
+            "plan_what",
+            "plan_when",
+            "plan_where",
+            "data_plan",
+            "what_happened",
+            "observations",
+            "problems",
+            "result",
+            "learning",
+            "next_step",
+            "q",
+        )
+    },
+    "status": "active",
+    "rung_defining": "co_design",
+    "rung_designing": "",
+    "rung_testing": "",
+    "rung_evaluating": "",
+    "role": "lead",
+    "involvement": "big_i",
+    "member_id": "2",
+    "recognition": "payment",
+    "benefits_advice": "yes",
+    "score": "2.5",
+    "to": "stopped",
+    "direction": "down",
+    "rule_set": "mdc_2024",
+    "on_date": "2026-03-02",
+    "note_date": "2026-03-02",
+    "recalc_date": "2026-03-02",
+    "replace": "yes",
+    "decision": "adopt",
+    "planned_start": "2026-03-02",
+    "change_idea_id": "12",
+}
+# Projects and measures: real objects where the templates call their methods.
+MEMBER = SimpleNamespace(
+    id=2, role="service_user_partner", involvement="big_i", name=hostile("member"), user_id=None
+)
+PROJECT = SimpleNamespace(
+    id=4,
+    title=hostile("project title"),
+    aim=hostile("aim"),
+    status="active",
+    progress_score="2.5",
+    started_at=NOW,
+    what_changed=hostile("what changed"),
+    unit_id=3,
+)
+NODE = DriverNode(id=11, project_id=4, kind=DriverKind.primary, text=hostile("driver"), idea_id=9)
+CHANGE = DriverNode(
+    id=12, project_id=4, kind=DriverKind.change_idea, text=hostile("change"), idea_id=9
+)
+DIAGRAM = drivers_module.assemble([NODE, CHANGE], [(11, 12)])
+CYCLE = SimpleNamespace(
+    id=6,
+    number=1,
+    title=hostile("cycle"),
+    status="acting",
+    decision="adopt",
+    started_on=NOW.date(),
+    planned_start=NOW.date(),
+    finished_on=None,
+    next_step=hostile("next step"),
+)
+MEASURE = Measure(
+    id=8,
+    project_id=4,
+    name=hostile("measure"),
+    kind=MeasureKind.outcome,
+    direction=MeasureDirection.down,
+    target=10,
+    unit_label=hostile("unit label"),
+    definition=hostile("definition"),
+    data_source=hostile("source"),
+    baseline_points=12,
+    latest_value=5,
+    latest_on=NOW.date(),
+    latest_summary=hostile("summary"),
+)
+_POINTS = [
+    MeasurePoint(id=i + 1, measure_id=8, on_date=NOW.date() + timedelta(weeks=i), value=v)
+    for i, v in enumerate([24, 26, 25, 27, 24, 25, 26, 24, 27, 25, 26, 25, 24, 14, 13, 12])
+]
+VIEW = measures_service.MeasureView(
+    measure=MEASURE,
+    points=_POINTS,
+    analysis=measures_service.analyse(MEASURE, _POINTS),
+    notes=[MeasureAnnotation(id=1, measure_id=8, on_date=NOW.date(), text=hostile("note"))],
+    recalculations=[
+        MeasureRecalculation(id=1, measure_id=8, on_date=NOW.date(), reason=hostile("reason"))
+    ],
+    annotations=[Annotation(3, hostile("annotation"))],
+)
+ICON = Markup('<svg class="fc-icon" role="img"><title>icon</title></svg>')
+MATRIX = [
+    {
+        "measure": MEASURE,
+        "project": PROJECT,
+        "unit_name": hostile("unit name"),
+        "latest": "5",
+        "variation": ICON,
+        "assurance": ICON,
+    }
+]
+TRIED = {
+    "ideas": [(IDEA, hostile("place"))],
+    "projects": [(PROJECT, hostile("place"))],
+    "asked": True,
+}
+PROJECT_CONTEXT: dict[str, Any] = {
+    "qi": ENUMS,
+    "project": PROJECT,
+    "big_i": True,
+    "ideas": [IDEA],
+    "team": [
+        {
+            "role": "service_user_partner",
+            "people": [{"member": MEMBER, "name": hostile("name")}],
+            "big_i": 1,
+            "little_i": 1,
+        }
+    ],
+    "show_names": True,
+    "stages": [(CoproductionStage.defining, "co_design")],
+    "diagram": DIAGRAM,
+    "diagram_svg": Markup('<svg class="fc-diagram__svg" role="img"></svg>'),
+    "ramps": [{"change_idea": CHANGE, "cycles": [{"cycle": CYCLE, "label": "PDSA 1"}]}],
+    "views": [VIEW],
+    "view": VIEW,
+    "heading": "h3",
+    "link_name": True,
+    "show_project": True,
+    "matrix": MATRIX,
+    "progress": [SimpleNamespace(recorded_at=NOW, score="2.5", note=hostile("progress note"))],
+    "contributions": [
+        SimpleNamespace(
+            on_date=NOW.date(),
+            member_id=2,
+            hours=1.5,
+            training=hostile("training"),
+            recognition="payment",
+            benefits_advice_offered=True,
+        )
+    ],
+    "members_by_id": {2: hostile("member name")},
+    "members": [(MEMBER, PERSON)],
+    "found": [(IDEA, hostile("unit name"))],
+    "moves": [ProjectStatus.sustaining, ProjectStatus.stopped],
+    "scores": ProgressScore,
+    "rows": [SimpleNamespace(project=PROJECT, unit_name=hostile("unit"), improvement=True)],
+    "more": True,
+    "page_number": 2,
+    "outcome_choices": [("improvement", "Improvement shown")],
+    "from_idea": IDEA,
+    "start_choices": [("active", "Start it now")],
+    "kind": "secondary",
+    "parent_options": [("11", hostile("parent"))],
+    "chosen_parents": {"11"},
+    "edit_options": {11: [], 12: [("11", hostile("parent"))]},
+    "cycle": CYCLE,
+    "change_ideas": [("12", hostile("change idea"))],
+    "decisions": PDSADecision,
+    "label": "PDSA 1",
+    "change_idea": CHANGE,
+    "written": [("plan", [("objective", hostile("objective"))]), ("act", [("decision", "adopt")])],
+    "next_status": "done",
+    "items": [
+        {
+            "idea": IDEA,
+            "unit_name": hostile("unit"),
+            "projects": [PROJECT],
+            "note": EVENT,
+            "outcome": VIEW,
+        }
+    ],
+    "tried": TRIED,
+    "form_button": True,
+    "idea_projects": [PROJECT],
+    "latest_outcome": {"measure": MEASURE, "project": PROJECT, "icon": ICON},
+    "may_start_project": True,
+    "measure": MEASURE,
+    "max_mb": 1,
+    "key": {"variation": [(ICON, "Common cause variation")], "assurance": [(ICON, "Pass")]},
 }
 BASE_CONTEXT: dict[str, Any] = {
     # What app.web.render.render always provides.
@@ -226,10 +455,25 @@ BASE_CONTEXT: dict[str, Any] = {
     "reasons": ReportReason,
     "identity_public": lambda identity: hostile("a carer"),
     "submitted_by": hostile("a carer"),
-    "may": {"vote": True, "comment": True, "follow": True},
+    "may": {
+        "vote": True,
+        "comment": True,
+        "follow": True,
+        "edit": True,
+        "create": True,
+        "contributions": True,
+    },
     "receipt_link": "http://testserver/ideas/receipt/" + hostile("receipt"),
     "poster_link": lambda unit: "/units/x/poster",
-    "chosen": {"q": hostile("query"), "sort": "newest", "unit": "", "category": "", "status": ""},
+    "chosen": {
+        "q": hostile("query"),
+        "sort": "newest",
+        "unit": "",
+        "category": "",
+        "status": "",
+        "kind": "",
+        "outcome": "",
+    },
     "page": SimpleNamespace(
         rows=[SimpleNamespace(idea=IDEA, unit_name=hostile("unit name"))],
         next_cursor=hostile("cursor"),
@@ -263,11 +507,15 @@ BASE_CONTEXT: dict[str, Any] = {
     "qr_svg": Markup('<svg class="fc-qr" viewBox="0 0 1 1"></svg>'),
     "idea_url": "http://127.0.0.1:8000/ideas/new?unit=ward",
     "display_url": hostile("display url"),
+    # Projects and measures.
+    **PROJECT_CONTEXT,
 }
 # Names that mean different things on different pages.
 OVERRIDES: dict[str, dict[str, Any]] = {
     "admin/users.html": {"roles": {7: frozenset({"carer"})}},
     "activity/me.html": {"voted": [IDEA], "following": [IDEA]},
+    "projects/form.html": {"stages": [(CoproductionStage.defining, "rung_defining")]},
+    "projects/library.html": {"big_i": {PROJECT.id}},
 }
 
 

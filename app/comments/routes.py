@@ -59,7 +59,7 @@ def subject_page(comment: Comment) -> str:
 
 
 #: The page route of each kind of subject (its id parameter is ``<kind>_id``).
-SUBJECT_PAGES = {SubjectKind.idea: "idea_page"}
+SUBJECT_PAGES = {SubjectKind.idea: "idea_page", SubjectKind.project: "project_page"}
 
 
 def _edit_context(comment: Comment, values: dict[str, str], editable: bool) -> dict[str, object]:

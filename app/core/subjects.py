@@ -1,9 +1,9 @@
 """A subject is what comments, follows, timeline events and notifications attach to: an idea
-today, a project next (``SubjectKind`` in app/models/activity.py)."""
+or a project (``SubjectKind`` in app/models/activity.py)."""
 
 from dataclasses import dataclass
 
-from app.models import Idea, SubjectKind
+from app.models import Idea, Project, SubjectKind
 
 
 @dataclass(frozen=True)
@@ -12,13 +12,19 @@ class Subject:
     id: int
 
     @classmethod
-    def of(cls, obj: Idea) -> "Subject":
-        """The subject for a loaded row (an ``Idea``; projects will join)."""
+    def of(cls, obj: Idea | Project) -> "Subject":
+        """The subject for a loaded row (an ``Idea`` or a ``Project``)."""
         assert obj.id is not None
         if isinstance(obj, Idea):
             return cls(SubjectKind.idea, obj.id)
+        if isinstance(obj, Project):
+            return cls(SubjectKind.project, obj.id)
         raise TypeError(f"{type(obj).__name__} is not a subject")
 
     @classmethod
     def idea(cls, idea_id: int) -> "Subject":
         return cls(SubjectKind.idea, idea_id)
+
+    @classmethod
+    def project(cls, project_id: int) -> "Subject":
+        return cls(SubjectKind.project, project_id)

@@ -26,6 +26,7 @@ from app.ideas.repository import BoardFilters, Sort
 from app.ideas.schemas import BENEFIT_MAX, DESCRIPTION_MAX, TITLE_MAX, IdeaInput
 from app.models import Comment, Idea, IdeaStatus
 from app.models.base import ID_MAX
+from app.projects import service as idea_projects
 from app.units import service as units
 from app.votes import access as votes_access
 from app.votes import repository as votes_repo
@@ -284,11 +285,17 @@ def idea_context(
     newest_first = request.query_params.get("comments") != "oldest"
     user_id = principal.user.id if principal else None
     comments = list(comments_repo.published(db, subject, newest_first=newest_first))
+    # The projects that took the idea up, their latest outcome and "tried elsewhere".
+    from_projects = idea_projects.for_idea_page(db, idea=idea, unit=unit, viewer=principal)
     return {
+        **from_projects,
         "idea": idea,
         "unit": unit,
         "category": category,
-        "events": repo.events(db, idea_id),
+        "events": sorted(
+            [*repo.events(db, idea_id), *from_projects["project_events"]],  # type: ignore[misc]
+            key=lambda e: e.id or 0,
+        ),
         "threads": _threads(comments),
         "comment_order": "newest" if newest_first else "oldest",
         "voted": bool(votes_repo.voted_ids(db, user_id=user_id, idea_ids=[idea_id])),

@@ -1,4 +1,4 @@
-"""What people do around a subject (an idea today; a project next): comments, follows, the
+"""What people do around a subject (an idea or a project): comments, follows, the
 public timeline and notifications.
 
 Each row names its subject as ``subject_kind`` + ``subject_id`` rather than with one foreign
@@ -20,6 +20,7 @@ from app.models.ideas import Visibility
 
 class SubjectKind(LabelledEnum):
     idea = "idea", N_("idea")
+    project = "project", N_("project")
 
 
 _KIND_CHECK = "subject_kind IN ('" + "', '".join(SubjectKind) + "')"

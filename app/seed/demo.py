@@ -40,6 +40,7 @@ from app.models import (
     Vote,
     utcnow,
 )
+from app.seed import projects as demo_projects
 from app.seed import repository as repo
 from app.units import service as units
 from app.votes import access as votes_access
@@ -266,6 +267,7 @@ def demo() -> str:
         leaf_ids = [uid for name, uid in unit_ids.items() if name in _LEAF_NAMES]
         people = _demo_people(db, rng, leaf_ids)
         ideas, votes, comments = _demo_ideas(db, rng, now=now, unit_ids=unit_ids, people=people)
+        demo_projects.seed(db, now=now)
         repo.backdate_setup(
             db, now=now, unit_ids=list(unit_ids.values()), user_ids=[p.user.id for p in people]
         )

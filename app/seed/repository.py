@@ -16,7 +16,10 @@ from app.models import (
     STAFF_ROLES,
     Category,
     Comment,
+    Idea,
+    MeasurePoint,
     Notification,
+    PDSACycle,
     RateEvent,
     Role,
     Unit,
@@ -173,6 +176,28 @@ def people(db: Session) -> list[tuple[int, str, bool]]:
         select(col(User.id), col(User.identity)).where(col(User.deleted_at).is_(None))
     )
     return [(int(r[0]), str(r[1]), r[0] in staff) for r in rows]
+
+
+def all_units(db: Session) -> Sequence[Unit]:
+    return db.scalars(select(Unit).order_by(col(Unit.id))).all()
+
+
+def all_ideas(db: Session) -> Sequence[Idea]:
+    return db.scalars(select(Idea).order_by(col(Idea.id))).all()
+
+
+def measure_points(db: Session, *, measure_id: int) -> Sequence[MeasurePoint]:
+    return db.scalars(
+        select(MeasurePoint)
+        .where(col(MeasurePoint.measure_id) == measure_id)
+        .order_by(col(MeasurePoint.on_date))
+    ).all()
+
+
+def project_cycles(db: Session, *, project_id: int) -> Sequence[PDSACycle]:
+    return db.scalars(
+        select(PDSACycle).where(col(PDSACycle.project_id) == project_id).order_by(col(PDSACycle.id))
+    ).all()
 
 
 def someone_with(db: Session, role: Role) -> int | None:
