@@ -61,7 +61,13 @@ def principal(who: str, *, author_id: int = AUTHOR_ID) -> Principal | None:
         return None
     user_id, roles = spec
     user_id = author_id if who == "author" else author_id + user_id
-    user = User(id=user_id, email=f"{who}@example.org", display_name=who, identity=Identity.other)
+    user = User(
+        id=user_id,
+        email=f"{who}@example.org",
+        display_name=who,
+        identity=Identity.other,
+        email_confirmed_at=utcnow(),
+    )
     return Principal(user=user, roles=frozenset(roles))
 
 
@@ -140,6 +146,13 @@ class TestVotes:
         self, who: str, visibility: Visibility
     ) -> None:
         assert votes.can_vote(principal(who), idea(visibility)) is False
+
+    @pytest.mark.parametrize("who", sorted(SIGNED_IN - {"author"}))
+    def test_nobody_votes_before_confirming_their_email(self, who: str) -> None:
+        asker = principal(who)
+        assert asker is not None
+        asker.user.email_confirmed_at = None
+        assert votes.can_vote(asker, idea(Visibility.published)) is False
 
 
 class TestCommentsAndFollows:

@@ -138,6 +138,7 @@ class TestTokenCreate:
         assert me.status_code == 200
         assert me.json()["id"] == user.id
         assert me.json()["roles"] == ["improvement_lead"]
+        assert me.json()["email_confirmed"] is True  # made by an admin: vouched for
 
     def test_each_token_is_new(self, run: Run, db: Session) -> None:
         factories.create_user(db, email="api@example.org")

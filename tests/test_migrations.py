@@ -126,3 +126,74 @@ class TestMigrations:
                 tuple(r) for r in conn.execute(text("SELECT idea_id, user_id FROM follow"))
             ] == [(3, 7)]
         engine.dispose()
+
+    def test_verified_staff_migration_trusts_only_role_holders(
+        self, empty_database_url: str
+    ) -> None:
+        """Existing ideas "from staff" stay so only if the author holds a staff role; the
+        others (and their timeline) say "not verified". Existing accounts count as confirmed."""
+        config = alembic_config(empty_database_url)
+        command.upgrade(config, "9d3f6a2b4c81")
+        engine = make_engine(empty_database_url)
+        now = "2026-12-01 12:00:00"
+        with engine.begin() as conn:
+            for user_id, email in ((1, "real@example.org"), (2, "claims@example.org")):
+                conn.execute(
+                    text(
+                        "INSERT INTO user_account (id, email, display_name, identity,"
+                        " created_at, updated_at) VALUES (:id, :email, 'S', 'staff', :now, :now)"
+                    ),
+                    {"id": user_id, "email": email, "now": now},
+                )
+            conn.execute(
+                text("INSERT INTO user_role (user_id, role, granted_at) VALUES (1, 'staff', :now)"),
+                {"now": now},
+            )
+            for idea_id, author in ((10, 1), (20, 2)):
+                conn.execute(
+                    text(
+                        "INSERT INTO idea (id, title, description, unit_id, category_id,"
+                        " submitted_as, author_id, status, visibility, vote_count,"
+                        " comment_count, form_token, receipt_hash, created_at, updated_at)"
+                        " VALUES (:id, 't', 'd', 1, 1, 'staff', :author, 'submitted',"
+                        " 'published', 0, 0, :ft, :rh, :now, :now)"
+                    ),
+                    {
+                        "id": idea_id,
+                        "author": author,
+                        "ft": f"f{idea_id}",
+                        "rh": f"r{idea_id}",
+                        "now": now,
+                    },
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO timeline_event (subject_kind, subject_id, at, kind,"
+                        " to_status, actor_role) VALUES ('idea', :id, :now, 'submitted',"
+                        " 'submitted', 'staff')"
+                    ),
+                    {"id": idea_id, "now": now},
+                )
+
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT i.id, i.submitted_by_staff, e.actor_role FROM idea i JOIN"
+                    " timeline_event e ON e.subject_id = i.id ORDER BY i.id"
+                )
+            )
+            assert [(r[0], bool(r[1]), r[2]) for r in rows] == [
+                (10, True, "staff"),
+                (20, False, "someone who works here (not verified)"),
+            ]
+            unconfirmed = conn.scalar(
+                text("SELECT count(*) FROM user_account WHERE email_confirmed_at IS NULL")
+            )
+            assert unconfirmed == 0
+
+        command.downgrade(config, "9d3f6a2b4c81")
+        with engine.connect() as conn:
+            roles = conn.execute(text("SELECT actor_role FROM timeline_event ORDER BY id"))
+            assert [r[0] for r in roles] == ["staff", "staff"]
+        engine.dispose()

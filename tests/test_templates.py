@@ -96,12 +96,22 @@ def hostile(label: str) -> str:
 
 
 NOW = datetime(2026, 11, 26, 14, 10, tzinfo=UTC)
+VERIFICATION = SimpleNamespace(
+    id=9,
+    unit_id=3,
+    job_title=hostile("job title"),
+    status="declined",
+    created_at=NOW,
+    decided_at=NOW,
+    decision_note=hostile("decision note"),
+)
 PERSON = SimpleNamespace(
     id=7,
     email=hostile("email"),
     display_name=hostile("name"),
     identity="carer",
     created_at=NOW,
+    email_confirmed_at=None,
 )
 UNIT = SimpleNamespace(id=3, name=hostile("unit"), kind="team", slug=hostile("slug"))
 IDEA = SimpleNamespace(
@@ -509,6 +519,11 @@ BASE_CONTEXT: dict[str, Any] = {
     "display_url": hostile("display url"),
     # Projects and measures.
     **PROJECT_CONTEXT,
+    # Staff verification: the account page's request form and the admin queue.
+    "verification": {"may_ask": True, "latest": VERIFICATION, "tree": []},
+    "requests": [(VERIFICATION, PERSON)],
+    "unit_names": {UNIT.id: hostile("verification unit")},
+    "pending_verifications": 2,
 }
 # Names that mean different things on different pages.
 OVERRIDES: dict[str, dict[str, Any]] = {

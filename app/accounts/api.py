@@ -16,4 +16,5 @@ def me(principal: SignedIn) -> MePublic:
         display_name=user.display_name,
         i_am_a=user.identity,
         roles=sorted(principal.roles),
+        email_confirmed=user.email_confirmed_at is not None,
     )

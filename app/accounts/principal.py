@@ -33,17 +33,23 @@ class Principal:
         return Role.admin in self.roles or bool(self.roles.intersection(roles))
 
 
-#: How each "I am a ..." answer is named in public (never a person's name).
+#: How each "I am a ..." answer is named in public (never a person's name). Saying "staff" is
+#: only a claim: "staff" itself is for accounts an admin has given a staff role.
 IDENTITY_PUBLIC = {
     Identity.service_user: N_("a service user"),
     Identity.carer: N_("a carer"),
-    Identity.staff: N_("staff"),
+    Identity.staff: N_("someone who works here (not verified)"),
     Identity.other: N_("someone"),
 }
 
 
 def identity_public(identity: str) -> str:
     return _(IDENTITY_PUBLIC[Identity(identity)])
+
+
+def submitter_public(submitted_as: str, *, verified_staff: bool) -> str:
+    """Who suggested an idea, in public: "staff" only when an admin vouched for them."""
+    return _("staff") if verified_staff else identity_public(submitted_as)
 
 
 def public_role(principal: Principal | None) -> str:

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models import (
     ApiToken,
@@ -13,8 +13,10 @@ from app.models import (
     AuthSession,
     PasswordResetToken,
     Role,
+    StaffVerificationRequest,
     User,
     UserRole,
+    VerificationStatus,
 )
 
 
@@ -171,4 +173,35 @@ def stamp_token(db: Session, token_id: int, at: datetime) -> None:
         .where(ApiToken.id.in_(_unlocked(ApiToken, token_id)))  # type: ignore[union-attr]
         .values(last_used_at=at)
         .execution_options(synchronize_session=False)
+    )
+
+
+def verification_requests(
+    db: Session, *, user_id: int | None = None, status: VerificationStatus | None = None
+) -> Sequence[StaffVerificationRequest]:
+    """Oldest first (the admin's queue), or one person's, newest first."""
+    stmt = select(StaffVerificationRequest)
+    if user_id is not None:
+        stmt = stmt.where(col(StaffVerificationRequest.user_id) == user_id).order_by(
+            col(StaffVerificationRequest.id).desc()
+        )
+    else:
+        stmt = stmt.order_by(col(StaffVerificationRequest.id))
+    if status is not None:
+        stmt = stmt.where(col(StaffVerificationRequest.status) == status)
+    return db.scalars(stmt).all()
+
+
+def verification_request(db: Session, request_id: int) -> StaffVerificationRequest | None:
+    return db.get(StaffVerificationRequest, request_id)
+
+
+def pending_verification_count(db: Session) -> int:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(StaffVerificationRequest)
+            .where(col(StaffVerificationRequest.status) == VerificationStatus.pending)
+        )
+        or 0
     )

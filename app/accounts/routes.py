@@ -10,17 +10,18 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.accounts import repository as repo
-from app.accounts import schemas
+from app.accounts import schemas, verification
 from app.accounts import service as accounts
 from app.accounts.principal import Principal
 from app.config import get_settings
 from app.deps import DbSession, Public, SignedIn, client_ip
 from app.errors import InvalidInput, NotFound, RateLimited
 from app.i18n import N_, _
+from app.units import service as units
 from app.web import errors as web_errors
 from app.web import notices
 from app.web.forms import FormValues, rejected, validate
-from app.web.params import RowId
+from app.web.params import RowId, as_id
 from app.web.render import render
 from app.web.responses import safe_next
 from app.web.templated import show_template
@@ -38,7 +39,9 @@ notices.register(
     sessions_ended=N_("You have been signed out everywhere else"),
     token_revoked=N_("The API token has been revoked"),
     deleted=N_("Your account has been deleted. What you contributed stays, without your name."),
-    registered=N_("Your account has been created"),
+    email_confirmed=N_("Your email address is confirmed. Thank you."),
+    verification_asked=N_("Thank you. An admin will check that you work here."),
+    confirm_sent=N_("We have sent you a new link. Open it to confirm your email address."),
 )
 
 
@@ -126,10 +129,13 @@ def register_form(request: Request, principal: Public) -> Response:
 @router.post("/register", name="register")
 def register(request: Request, db: DbSession, principal: Public, values: FormValues) -> Response:
     with rejected(
-        "accounts/register.html", lambda errors: _register_context(values, errors), db=db
+        "accounts/register.html",
+        lambda errors: _register_context(values, errors),
+        db=db,
+        rate_field="email",
     ):
         form = validate(schemas.RegisterForm, values)
-        user = accounts.register(
+        accounts.register(
             db,
             email=form.email,
             display_name=form.display_name,
@@ -137,16 +143,28 @@ def register(request: Request, db: DbSession, principal: Public, values: FormVal
             identity=form.identity,
             ip_address=client_ip(request),
         )
-        token = accounts.start_session(
-            db,
-            user=user,
-            ip_address=client_ip(request),
-            user_agent=request.headers.get("user-agent", ""),
-        )
-        roles = repo.roles_of(db, user.id) if user.id else frozenset()
         db.commit()
-    response = RedirectResponse(url_for("account") + "?notice=registered", status_code=303)
-    return _signed_in(response, token, roles)
+    # The same page whether or not the address had an account already, and nobody is signed
+    # in: the email (a confirmation link, or a note to the existing owner) says what is next.
+    return render(request, "accounts/register_sent.html", {"email": form.email})
+
+
+@router.get("/confirm-email/{token}", name="confirm_email_form")
+def confirm_email_form(request: Request, token: str, db: DbSession, principal: Public) -> Response:
+    # Email programs open links to preview them: confirming takes a button press.
+    user = accounts.user_for_confirmation(db, token=token)
+    if user is None:
+        raise NotFound(_(accounts.CONFIRM_LINK_GONE))
+    return render(request, "accounts/confirm_email.html", {"token": token, "email": user.email})
+
+
+@router.post("/confirm-email/{token}", name="confirm_email")
+def confirm_email(request: Request, token: str, db: DbSession, principal: Public) -> Response:
+    user = accounts.confirm_email(db, token=token, ip_address=client_ip(request))
+    db.commit()
+    if principal is not None and principal.user_id == user.id:
+        return RedirectResponse(url_for("account") + "?notice=email-confirmed", status_code=303)
+    return RedirectResponse(url_for("login_form") + "?notice=email-confirmed", status_code=303)
 
 
 # --- sign in / out --------------------------------------------------------------------------
@@ -279,6 +297,11 @@ def reset(
 # --- account page ---------------------------------------------------------------------------
 
 
+def _profile_values(principal: Principal) -> dict[str, str]:
+    user = principal.user
+    return {"display_name": user.display_name, "identity": user.identity}
+
+
 def account_context(
     db: Session,
     principal: Principal,
@@ -288,24 +311,34 @@ def account_context(
 ) -> dict[str, Any]:
     user = principal.user
     return {
+        "verification": {
+            "may_ask": verification.may_ask(principal),
+            "latest": verification.latest(db, user_id=principal.user_id),
+            "tree": units.tree(db) if verification.may_ask(principal) else [],
+        },
         "user": user,
         "roles": sorted(principal.roles),
         "sessions": accounts.active_sessions(db, user=user),
         "this_session_id": principal.session.id if principal.session else None,
         "tokens": list(repo.api_tokens(db, principal.user_id)),
-        "values": values or {"display_name": user.display_name, "identity": user.identity},
+        "values": values or _profile_values(principal),
         "new_token": new_token,
     }
 
 
 def _on_account_page(
-    db: Session, principal: Principal, values: dict[str, str] | None = None
+    db: Session,
+    principal: Principal,
+    values: dict[str, str] | None = None,
+    *,
+    rate_field: str | None = None,
 ) -> AbstractContextManager[None]:
     """A form on the account page, shown again there when it is rejected."""
     return rejected(
         "accounts/account.html",
         lambda errors: account_context(db, principal, values=values),
         db=db,
+        rate_field=rate_field,
     )
 
 
@@ -319,6 +352,32 @@ def _account_form(db: Session, principal: Principal, schema: type[T], values: Fo
 @router.get("/account", name="account")
 def account(request: Request, db: DbSession, principal: SignedIn) -> Response:
     return render(request, "accounts/account.html", account_context(db, principal))
+
+
+@router.post("/account/confirm-email", name="account_confirm_resend")
+def account_confirm_resend(request: Request, db: DbSession, principal: SignedIn) -> Response:
+    with _on_account_page(db, principal, rate_field="confirm-email"):
+        accounts.resend_confirmation(db, user=principal.user)
+        db.commit()
+    return RedirectResponse(url_for("account") + "?notice=confirm-sent", status_code=303)
+
+
+@router.post("/account/staff-verification", name="account_staff_verification")
+def account_staff_verification(
+    request: Request, db: DbSession, principal: SignedIn, values: FormValues
+) -> Response:
+    with _on_account_page(db, principal, values=_profile_values(principal) | values):
+        verification.ask(
+            db,
+            principal=principal,
+            job_title=values.get("job_title", ""),
+            # A place that is not a real id is refused like an unknown one (0 names none).
+            unit_id=(as_id(values["unit_id"]) or 0) if values.get("unit_id") else None,
+        )
+        db.commit()
+    return RedirectResponse(
+        url_for("account") + "?notice=verification-asked#staff", status_code=303
+    )
 
 
 @router.post("/account/profile", name="account_profile")

@@ -93,6 +93,9 @@ class MePublic(BaseModel):
     display_name: str
     i_am_a: Identity
     roles: list[str]
+    #: False until the person opens the link emailed to them: until then their support does
+    #: not count and their ideas wait for a moderator.
+    email_confirmed: bool
 
 
 class EmailForm(BaseModel):

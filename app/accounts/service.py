@@ -12,9 +12,9 @@ from app.accounts import export, passwords
 from app.accounts import repository as repo
 from app.accounts.principal import Principal
 from app.config import get_settings
-from app.core import audit, email_address, mail, ratelimit
+from app.core import audit, email_address, mail, ratelimit, signing
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited
-from app.i18n import _
+from app.i18n import N_, _
 from app.models import (
     STAFF_ROLES,
     ApiToken,
@@ -60,6 +60,15 @@ def password_problems(password: str, *, email: str, display_name: str) -> list[s
 # --- registration and sign-in ---------------------------------------------------------------
 
 
+#: How long the link that confirms an email address works.
+CONFIRM_LINK_LIFETIME = timedelta(days=7)
+
+CONFIRM_LINK_GONE = N_(
+    "This link to confirm your email address has expired or is not complete. Sign in, and "
+    "ask for a new one from your account page."
+)
+
+
 def register(
     db: Session,
     *,
@@ -68,29 +77,35 @@ def register(
     password: str,
     identity: Identity,
     ip_address: str = "",
-) -> User:
+) -> None:
+    """Make an account, unconfirmed, and email it a link to confirm the address.
+
+    What the caller sees is the same whether or not the address already has an account
+    (knowing that someone uses a mental health trust's site is itself sensitive): the owner of
+    an existing account is emailed instead, and nobody is signed in here either way. Limited
+    per network address.
+    """
     email = normalise_email(email)
-    errors = [
-        field_error("password", msg)
-        for msg in password_problems(password, email=email, display_name=display_name)
-    ]
-    if repo.user_by_email(db, email) is not None:
-        # Saying so leaks that the address has an account; the alternative (silently emailing)
-        # confuses people far more, and sign-in throttling limits what can be learnt.
-        errors.insert(
-            0,
-            field_error(
-                "email",
-                _("An account already uses this email address. Sign in, or reset your password."),
-            ),
-        )
-    if errors:
-        raise InvalidInput(errors=errors)
+    problems = password_problems(password, email=email, display_name=display_name)
+    if problems:
+        raise InvalidInput(errors=[field_error("password", msg) for msg in problems])
+    ratelimit.enforce(
+        db,
+        ratelimit.REGISTER_IP,
+        ratelimit.key_for(ip_address or "unknown"),
+        _("Many accounts have been made from here recently. Wait a while, then try again."),
+    )
+    # Hashed whichever way this goes, so both take the same time.
+    password_hash = passwords.hash_password(password)
+    existing = repo.user_by_email(db, email)
+    if existing is not None:
+        _tell_owner_of_attempt(db, existing, ip_address=ip_address)
+        return
     user = User(
         email=email,
         display_name=display_name.strip(),
         identity=identity,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
     )
     db.add(user)
     db.flush()
@@ -101,6 +116,84 @@ def register(
     audit.record(
         db, "account.registered", actor_id=user.id, subject_user_id=user.id, ip_address=ip_address
     )
+    _send_confirmation(db, user)
+
+
+def _tell_owner_of_attempt(db: Session, user: User, *, ip_address: str) -> None:
+    # At most a few a day, silently: registering someone's address over and over must not
+    # become a way to flood their inbox.
+    limit = ratelimit.REGISTER_EXISTING.limit()
+    key = ratelimit.key_for(user.email)
+    audit.record(db, "account.register_existing", subject_user_id=user.id, ip_address=ip_address)
+    if ratelimit.retry_after(db, limit, key):
+        return
+    ratelimit.hit(db, limit, key)
+    mail.queue_template(
+        db,
+        to=user.email,
+        template="emails/account_exists.txt",
+        context={
+            "sign_in": absolute_url("login_form"),
+            "reset": absolute_url("reset_request_form"),
+        },
+    )
+
+
+def confirmation_link(user: User) -> str:
+    assert user.id is not None
+    token = signing.expiring("confirm-email", user.id, user.email, lifetime=CONFIRM_LINK_LIFETIME)
+    return absolute_url("confirm_email_form", token=token)
+
+
+def _send_confirmation(db: Session, user: User) -> None:
+    mail.queue_template(
+        db,
+        to=user.email,
+        template="emails/confirm_email.txt",
+        context={"link": confirmation_link(user), "days": CONFIRM_LINK_LIFETIME.days},
+    )
+
+
+def resend_confirmation(db: Session, *, user: User) -> None:
+    """Send the confirmation link again (a few an hour: it goes to the person's own inbox)."""
+    if user.email_confirmed_at is not None:
+        return
+    ratelimit.enforce(
+        db,
+        ratelimit.CONFIRM_RESEND,
+        str(user.id),
+        _(
+            "We have sent the link several times in the last hour. Check your spam folder, or "
+            "wait a while, then ask again."
+        ),
+    )
+    _send_confirmation(db, user)
+
+
+def user_for_confirmation(db: Session, *, token: str) -> User | None:
+    """The account a confirmation link is for, if the link is genuine, current and for the
+    address the account has now."""
+    user_id = signing.expiring_subject(token)
+    user = get_user(db, user_id) if user_id is not None else None
+    if user is None or not signing.verify_expiring("confirm-email", token, user.email):
+        return None
+    return user
+
+
+def confirm_email(db: Session, *, token: str, ip_address: str) -> User:
+    user = user_for_confirmation(db, token=token)
+    if user is None:
+        raise NotFound(_(CONFIRM_LINK_GONE))
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        assert user.id is not None
+        audit.record(
+            db,
+            "account.email_confirmed",
+            actor_id=user.id,
+            subject_user_id=user.id,
+            ip_address=ip_address,
+        )
     return user
 
 
@@ -496,6 +589,8 @@ def create_user(
         display_name=name,
         identity=identity,
         password_hash=passwords.hash_password(password),
+        # Made by an admin (the CLI) or the demo seed: the address is vouched for.
+        email_confirmed_at=utcnow(),
     )
     db.add(user)
     db.flush()

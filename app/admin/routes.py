@@ -1,4 +1,5 @@
-"""Admin pages: people and roles, units, the outbox (development) and the audit log."""
+"""Admin pages: people and roles, staff verification, units, the outbox (development) and the
+audit log."""
 
 from typing import Any
 
@@ -8,14 +9,16 @@ from sqlmodel import Session
 
 from app.accounts import repository as accounts_repo
 from app.accounts import service as accounts
+from app.accounts import verification
 from app.config import get_settings
 from app.core import mail
 from app.core import repository as core_repo
 from app.deps import AdminOnly, DbSession
 from app.errors import InvalidInput, NotFound
-from app.i18n import _
+from app.i18n import N_, _
 from app.models import Role, UnitKind, User
 from app.units import service as units
+from app.web import notices
 from app.web.forms import FormMulti, FormValues, field_error, rejected
 from app.web.params import RowId, as_id
 from app.web.render import render
@@ -23,6 +26,11 @@ from app.web.responses import redirect
 from app.web.urls import url_for
 
 router = APIRouter(prefix="/admin")
+
+notices.register(
+    verification_approved=N_("Approved: they now have the staff role, and have been emailed."),
+    verification_declined=N_("Declined: they have been emailed, with your note if you wrote one."),
+)
 
 
 @router.get("", name="admin_home")
@@ -34,8 +42,43 @@ def admin_home(request: Request, db: DbSession, principal: AdminOnly) -> Respons
             "outbox_visible": not get_settings().is_production,
             "outbox": mail.health(db),
             "failed_mail": core_repo.failed_mail(db, limit=20),
+            "pending_verifications": accounts_repo.pending_verification_count(db),
         },
     )
+
+
+def _verification_context(db: Session, values: dict[str, str]) -> dict[str, Any]:
+    names = {row.unit.id: row.unit.name for row in units.tree(db)}
+    return {"requests": verification.pending(db), "unit_names": names, "values": values}
+
+
+@router.get("/verification", name="admin_verification")
+def verification_queue(request: Request, db: DbSession, principal: AdminOnly) -> Response:
+    return render(request, "admin/verification.html", _verification_context(db, {}))
+
+
+@router.post("/verification/{request_id}", name="admin_verification_decide")
+def verification_decide(
+    request: Request, request_id: RowId, db: DbSession, principal: AdminOnly, values: FormValues
+) -> Response:
+    decision = values.get("decision", "")
+    with rejected(
+        "admin/verification.html", lambda errors: _verification_context(db, values), db=db
+    ):
+        if decision not in ("approve", "decline"):
+            raise InvalidInput(
+                errors=[field_error(f"decision-{request_id}", _("Choose approve or decline"))]
+            )
+        verification.decide(
+            db,
+            request_id=request_id,
+            approve=decision == "approve",
+            note=values.get("note", ""),
+            actor=principal,
+        )
+        db.commit()
+    notice = "verification-approved" if decision == "approve" else "verification-declined"
+    return redirect(request, url_for("admin_verification") + f"?notice={notice}")
 
 
 @router.get("/users", name="admin_users")

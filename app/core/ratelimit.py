@@ -69,6 +69,9 @@ PASSWORD_RESET_IP = _bucket("password_reset_ip", lambda s: (20, timedelta(hours=
 REGISTER_IP = _bucket(
     "register_ip", lambda s: (s.registrations_per_ip_per_hour, timedelta(hours=1))
 )
+#: Emails to the owner of an address someone tried to register again (silently capped).
+REGISTER_EXISTING = _bucket("register_existing", lambda s: (3, timedelta(days=1)))
+CONFIRM_RESEND = _bucket("confirm_resend", lambda s: (3, timedelta(hours=1)))
 REPORT = _bucket("report", lambda s: (s.reports_per_hour, timedelta(hours=1)))
 SUBSCRIBE_IP = _bucket(
     "subscribe_ip", lambda s: (s.email_subscriptions_per_ip_per_hour, timedelta(hours=1))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.accounts.principal import Principal, identity_public
+from app.accounts.principal import Principal, submitter_public
 from app.comments import access as comments_access
 from app.comments import repository as comments_repo
 from app.config import get_settings
@@ -308,8 +308,7 @@ def idea_context(
         },
         "editable": {c.id for c in comments if comments_access.can_edit_comment(principal, c)},
         "deletable": {c.id for c in comments if comments_access.can_delete_comment(principal, c)},
-        "submitted_by": identity_public(idea.submitted_as),
-        "identity_public": identity_public,
+        "submitted_by": submitter_public(idea.submitted_as, verified_staff=idea.submitted_by_staff),
         "errors": errors or [],
         "values": values or {},
     }

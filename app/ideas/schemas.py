@@ -78,7 +78,10 @@ class IdeaPublic(BaseModel):
     status: IdeaStatus
     unit: str
     category: str
+    #: How the author described themselves (a claim anyone can make).
     submitted_as: Identity
+    #: True only when the author held a staff role, given by an admin, when submitting as staff.
+    submitted_by_staff: bool
     vote_count: int
     comment_count: int
     voted_by_me: bool

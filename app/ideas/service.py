@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.accounts.principal import Principal, identity_public
+from app.accounts.principal import Principal, submitter_public
 from app.core import ratelimit, signing
 from app.core.subjects import Subject
 from app.errors import InvalidInput, NotFound
@@ -31,6 +31,7 @@ from app.models import (
     Visibility,
 )
 from app.models.base import ID_MAX
+from app.moderation import access as moderation_access
 from app.notifications import service as notifications
 from app.units import service as units
 from app.votes import repository as votes_repo
@@ -127,6 +128,10 @@ def submit(
     submitted_as = data.submitted_as or (
         Identity.service_user if helped else (user.identity if user else Identity.other)
     )
+    # Only someone an admin gave a staff role is shown as staff; anyone may say they are.
+    by_staff = (
+        not helped and author is not None and author.is_staff and (submitted_as == Identity.staff)
+    )
     receipt = receipt_for(form_token)
     idea = Idea(
         title=data.title,
@@ -135,11 +140,17 @@ def submit(
         unit_id=unit.id,  # type: ignore[arg-type]
         category_id=category.id,  # type: ignore[arg-type]
         submitted_as=submitted_as,
+        submitted_by_staff=by_staff,
         # Ideas typed in by staff belong to the service user, not the member of staff.
         author_id=None if helped else (user.id if user else None),
         helped_by_id=helped_by.id if helped_by else None,
         form_token=form_token,
         receipt_hash=_digest(receipt),
+        visibility=(
+            Visibility.pending_moderation
+            if not helped and moderation_access.waits_for_moderator(author)
+            else Visibility.published
+        ),
     )
     savepoint = db.begin_nested()
     try:
@@ -159,7 +170,11 @@ def submit(
             subject_id=idea.id,
             kind="submitted",
             to_status=IdeaStatus.submitted,
-            actor_role="staff, with help" if helped_by else identity_public(submitted_as),
+            actor_role=(
+                "staff, with help"
+                if helped_by
+                else submitter_public(submitted_as, verified_staff=by_staff)
+            ),
             actor_id=user.id if user else None,
         )
     )

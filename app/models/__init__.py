@@ -10,11 +10,13 @@ from app.models.accounts import (
     PasswordResetToken,
     RateEvent,
     Role,
+    StaffVerificationRequest,
     Unit,
     UnitKind,
     User,
     UserRole,
     UserUnit,
+    VerificationStatus,
 )
 from app.models.activity import Comment, Follow, Notification, SubjectKind, TimelineEvent
 from app.models.base import utcnow
@@ -99,6 +101,7 @@ __all__ = [
     "Report",
     "ReportReason",
     "Role",
+    "StaffVerificationRequest",
     "SubjectKind",
     "TeamRole",
     "TimelineEvent",
@@ -107,6 +110,7 @@ __all__ = [
     "User",
     "UserRole",
     "UserUnit",
+    "VerificationStatus",
     "Visibility",
     "Vote",
     "utcnow",

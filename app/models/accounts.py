@@ -63,6 +63,10 @@ class User(SQLModel, table=True):
     display_name: str = Field(max_length=80)
     identity: Identity = Field(sa_type=String(20))
     password_hash: str | None = Field(default=None, max_length=255)
+    #: When the person proved the address is theirs (by a link sent to it). Until then their
+    #: support does not count and their ideas wait for a moderator. Accounts made by an admin,
+    #: the CLI or the demo seed are confirmed when made.
+    email_confirmed_at: datetime | None = timestamp(nullable=True, default=False)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
     deleted_at: datetime | None = timestamp(nullable=True, default=False)
@@ -82,6 +86,33 @@ class UserUnit(SQLModel, table=True):
 
     user_id: int = Field(foreign_key="user_account.id", primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+
+
+class VerificationStatus(LabelledEnum):
+    pending = "pending", N_("Waiting for an admin"), "yellow"
+    approved = "approved", N_("Approved"), "green"
+    declined = "declined", N_("Declined"), "grey"
+
+
+class StaffVerificationRequest(SQLModel, table=True):
+    """Someone who says they work here asks an admin to check, so what they write can be shown
+    as from staff. Only an admin's approval grants the staff role."""
+
+    __tablename__ = "staff_verification_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    job_title: str = Field(max_length=120)
+    #: Where they say they work (the admin checks it and may add the membership).
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    status: VerificationStatus = Field(
+        default=VerificationStatus.pending, sa_type=String(20), index=True
+    )
+    created_at: datetime = timestamp()
+    decided_at: datetime | None = timestamp(nullable=True, default=False)
+    decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    #: Shown to the person when declined.
+    decision_note: str | None = Field(default=None, max_length=500)
 
 
 class AuthSession(SQLModel, table=True):

@@ -68,6 +68,9 @@ class Idea(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id")
     category_id: int = Field(foreign_key="category.id", index=True)
     submitted_as: Identity = Field(sa_type=String(20))
+    #: The author held a staff role when they submitted it as staff (an admin vouched for
+    #: them). ``submitted_as`` alone is only what someone said about themselves.
+    submitted_by_staff: bool = False
     author_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     #: Staff member who typed it in for a service user (with the person's consent recorded).
     helped_by_id: int | None = Field(default=None, foreign_key="user_account.id")

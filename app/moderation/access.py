@@ -1,4 +1,5 @@
-"""Who may see held items and moderate. One function per question; nothing else decides."""
+"""Who may see held items and moderate, and whose ideas wait for a moderator. One function per
+question; nothing else decides."""
 
 from app.accounts.principal import Principal
 from app.models import Role
@@ -22,3 +23,10 @@ def can_moderate(principal: Principal | None) -> bool:
 def can_see_safeguarding(principal: Principal | None) -> bool:
     """The safeguarding queue: the same people who may read held items."""
     return can_see_held(principal)
+
+
+def waits_for_moderator(author: Principal | None) -> bool:
+    """New ideas from this author wait for a moderator before anyone else sees them: accounts
+    whose email address is not yet confirmed (throwaway accounts must not publish). Staff
+    publish at once."""
+    return author is not None and not author.is_staff and author.user.email_confirmed_at is None

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlmodel import Session
 
-from app.accounts.principal import Principal, identity_public
+from app.accounts.principal import Principal
 from app.comments import access as comments_access
 from app.comments import repository as comments_repo
 from app.comments import service as comments
@@ -416,7 +416,6 @@ def project_context(
         "deletable": {
             c.id for c in comment_rows if comments_access.can_delete_comment(principal, c)
         },
-        "identity_public": identity_public,
         "errors": errors or [],
         "values": values or {},
     }

@@ -451,6 +451,7 @@ def _bulk_people(
                 "display_name": rng.choice(FIRST_NAMES),
                 "identity": identity.value,
                 "password_hash": password_hash,
+                "email_confirmed_at": joined,
                 "created_at": joined,
                 "updated_at": joined,
                 "deleted_at": None,

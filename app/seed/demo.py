@@ -323,7 +323,13 @@ def _demo_people(db: Session, rng: random.Random, leaf_ids: list[int]) -> list[_
         people.append((f"{first.lower()}{i}@example.org", first, identity, roles))
     created: list[_Person] = []
     for email, name, identity, roles in people:
-        user = User(email=email, display_name=name, identity=identity, password_hash=password_hash)
+        user = User(
+            email=email,
+            display_name=name,
+            identity=identity,
+            password_hash=password_hash,
+            email_confirmed_at=utcnow(),
+        )
         db.add(user)
         db.flush()
         assert user.id is not None

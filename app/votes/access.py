@@ -13,6 +13,13 @@ def voting_open(idea: Idea) -> bool:
     return is_listed(idea) and idea.status not in VOTING_CLOSED
 
 
+def confirmed(principal: Principal | None) -> bool:
+    """Signed in with an email address the person has proved is theirs (so throwaway accounts
+    cannot pile up support)."""
+    return principal is not None and principal.user.email_confirmed_at is not None
+
+
 def can_vote(principal: Principal | None, idea: Idea) -> bool:
-    """Signed-in people may support an open idea (their own too: it says they still want it)."""
-    return principal is not None and voting_open(idea)
+    """Signed-in people with a confirmed address may support an open idea (their own too: it
+    says they still want it)."""
+    return confirmed(principal) and voting_open(idea)

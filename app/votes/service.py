@@ -4,7 +4,7 @@ from sqlmodel import Session
 
 from app.accounts.principal import Principal
 from app.core import ratelimit
-from app.errors import Conflict
+from app.errors import Conflict, Forbidden
 from app.i18n import _
 from app.models import Idea
 from app.votes import access
@@ -12,6 +12,13 @@ from app.votes import repository as repo
 
 
 def _check(db: Session, *, idea: Idea, principal: Principal) -> None:
+    if not access.confirmed(principal):
+        raise Forbidden(
+            _(
+                "Confirm your email address before you support ideas: open the link we "
+                "emailed you, or ask for a new one from your account page."
+            )
+        )
     if not access.can_vote(principal, idea):
         raise Conflict(_("Voting has closed on this idea."))
     ratelimit.enforce(

@@ -31,9 +31,18 @@ from starlette.responses import HTMLResponse
 
 from app import i18n
 from app.accounts import devices
+from app.accounts.principal import identity_public
 from app.assets import static_url
 from app.config import get_settings
-from app.models import IdeaStatus, Identity, ReportReason, Role, UnitKind, Visibility
+from app.models import (
+    IdeaStatus,
+    Identity,
+    ReportReason,
+    Role,
+    UnitKind,
+    VerificationStatus,
+    Visibility,
+)
 from app.web.notices import notice_from
 from app.web.urls import absolute_url, sign_in_url, url_for
 
@@ -153,7 +162,10 @@ def _label(value: str, enum: type[Enum]) -> str:
 
 
 #: Status and choice enums, for ``choices(enums.Identity, ...)`` and labels in templates.
-_ENUMS = {e.__name__: e for e in (IdeaStatus, Identity, ReportReason, Role, UnitKind, Visibility)}
+_ENUMS = {
+    e.__name__: e
+    for e in (IdeaStatus, Identity, ReportReason, Role, UnitKind, VerificationStatus, Visibility)
+}
 
 
 def _globals() -> dict[str, Any]:
@@ -172,6 +184,7 @@ def _globals() -> dict[str, Any]:
         "unit_choices": unit_choices,
         "enums": _ENUMS,
         "error_for": _error_for,
+        "identity_public": identity_public,
     }
 
 
@@ -216,7 +229,15 @@ NHS_COMPONENTS = (
 SHARED_MACROS = (
     (
         "_macros.html",
-        ("error_summary", "notice_banner", "status_tag", "options", "unit_tree", "data_table"),
+        (
+            "error_summary",
+            "notice_banner",
+            "status_tag",
+            "options",
+            "unit_tree",
+            "data_table",
+            "comment_author",
+        ),
     ),
     ("_crisis.html", ("crisis_contacts", "not_monitored", "not_monitored_notice")),
     ("_fields.html", ("email_field", "password_field", "identity_field", "counted_text")),

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts import repository as repo
 from app.accounts import service
-from app.models import ApiToken, AuditEvent, OutboxEmail, Role, User
+from app.models import ApiToken, AuditEvent, OutboxEmail, User
 from tests.factories import PASSWORD, create_user, sign_in
 
 
@@ -20,42 +20,7 @@ def _error_summary(html: str) -> list[str]:
 
 
 class TestRegister:
-    def test_service_user_gets_the_service_user_role_and_a_session(
-        self, client: TestClient, db: Session
-    ) -> None:
-        response = client.post(
-            "/register",
-            data={
-                "email": "Jo@Example.org",
-                "display_name": "Jo",
-                "identity": "service_user",
-                "password": PASSWORD,
-            },
-            follow_redirects=False,
-        )
-        assert response.status_code == 303
-        user = repo.user_by_email(db, "jo@example.org")
-        assert user is not None
-        assert user.id is not None
-        assert repo.roles_of(db, user.id) == {Role.service_user}
-        assert client.get("/account").status_code == 200
-
-    def test_saying_staff_does_not_grant_a_staff_role(
-        self, client: TestClient, db: Session
-    ) -> None:
-        client.post(
-            "/register",
-            data={
-                "email": "ade@example.org",
-                "display_name": "Ade",
-                "identity": "staff",
-                "password": PASSWORD,
-            },
-        )
-        user = repo.user_by_email(db, "ade@example.org")
-        assert user is not None
-        assert user.id is not None
-        assert repo.roles_of(db, user.id) == frozenset()
+    """The rest of registration: tests/accounts/test_registration.py."""
 
     def test_missing_fields_show_the_error_summary_and_keep_input(self, client: TestClient) -> None:
         response = client.post("/register", data={"email": "kim@example.org", "password": "short"})
@@ -69,20 +34,6 @@ class TestRegister:
         password = soup.select_one("#password")
         assert password is not None
         assert password.get("value", "") == ""  # absent or empty: the password is not echoed
-
-    def test_an_address_already_in_use_is_refused(self, client: TestClient, db: Session) -> None:
-        create_user(db, email="taken@example.org")
-        response = client.post(
-            "/register",
-            data={
-                "email": "TAKEN@example.org",
-                "display_name": "X",
-                "identity": "carer",
-                "password": PASSWORD,
-            },
-        )
-        assert response.status_code == 422
-        assert any("already uses this email" in e for e in _error_summary(response.text))
 
 
 class TestPasswordReset:

@@ -10,12 +10,14 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,9 +92,32 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The live server's working directory; its database is ``browser.db`` here."""
+    return tmp_path_factory.mktemp("browser-server")
+
+
+@pytest.fixture(scope="session")
+def mailbox(live_dir: Path) -> Callable[[str], str]:
+    """The newest email sent to an address (its text), read from the live server's outbox, as
+    the person would read it in their inbox."""
+
+    def newest(address: str) -> str:
+        with closing(sqlite3.connect(live_dir / "browser.db")) as conn:
+            row = conn.execute(
+                "SELECT body_text FROM outbox_email WHERE to_address = ? ORDER BY id DESC",
+                (address.lower(),),
+            ).fetchone()
+        assert row is not None, f"no email to {address}"
+        return str(row[0])
+
+    return newest
+
+
+@pytest.fixture(scope="session")
+def live_server(chromium_path: str, live_dir: Path) -> Iterator[str]:
     """The base URL of a freshly migrated and seeded server (one per pytest process)."""
-    tmp = tmp_path_factory.mktemp("browser-server")
+    tmp = live_dir
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {

@@ -37,6 +37,28 @@ def sign_in(page: Any, email: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_url("**/account")
 
 
+def confirmation_path(email_text: str) -> str:
+    """The path of the confirm-your-address link in an email."""
+    match = re.search(r"https?://[^/\s]+(/confirm-email/\S+)", email_text)
+    assert match, email_text
+    return match.group(1)
+
+
+def register(page: Any, mailbox: Any, email: str, name: str, password: str) -> None:
+    """Make an account, confirm it from the email, and sign in: what a new person does."""
+    page.goto("/register")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Display name").fill(name)
+    page.get_by_label("Someone who uses mental health services").check()
+    page.get_by_label("Create a password").fill(password)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/register")
+    page.goto(confirmation_path(mailbox(email)))
+    page.get_by_role("button", name="Confirm my email address").click()
+    page.wait_for_url("**/login?notice=email-confirmed")
+    sign_in(page, email, password)
+
+
 def run_axe(page: Any) -> list[dict[str, Any]]:
     """Run axe-core on the page; returns its violations.
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import DEMO_PASSWORD, screenshot
+from tests.browser.helpers import DEMO_PASSWORD, confirmation_path, screenshot
 
 NEW_PASSWORD = "willow ferry compass meadow"
 
@@ -20,7 +20,7 @@ def header_sign_out(page: Any) -> None:
 
 
 class TestRegisterSignOutSignIn:
-    def test_a_new_account_on_a_phone(self, phone_page: Any) -> None:
+    def test_a_new_account_on_a_phone(self, phone_page: Any, mailbox: Any) -> None:
         page = phone_page
         email = unique_email("journey")
 
@@ -33,16 +33,18 @@ class TestRegisterSignOutSignIn:
         screenshot(page, "journey-1-register-filled")
         page.get_by_role("button", name="Create account").click()
 
-        page.wait_for_url("**/account?notice=registered")
-        expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
-        expect(page.get_by_text("Your account has been created")).to_be_visible()
-        screenshot(page, "journey-2-registered")
+        # The same page whether or not the address had an account; nobody is signed in yet.
+        expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+        expect(page.get_by_role("main")).to_contain_text(email)
+        screenshot(page, "journey-2-check-your-email")
 
-        header_sign_out(page)
-        page.wait_for_url("**/login?notice=signed-out")
-        expect(page.get_by_text("You have signed out")).to_be_visible()
+        page.goto(confirmation_path(mailbox(email)))
+        expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your email address")
+        screenshot(page, "journey-3-confirm-email")
+        page.get_by_role("button", name="Confirm my email address").click()
+        page.wait_for_url("**/login?notice=email-confirmed")
+        expect(page.get_by_text("Your email address is confirmed")).to_be_visible()
         expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-        screenshot(page, "journey-3-signed-out")
 
         page.get_by_label("Email address").fill(email)
         page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)

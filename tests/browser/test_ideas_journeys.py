@@ -25,6 +25,7 @@ from tests.browser.helpers import (
     SCREENSHOTS,
     SERVICE_USER,
     ensure_demo_ideas,
+    register,
     screenshot,
 )
 
@@ -125,25 +126,15 @@ def test_anonymous_idea_receipt_and_follow(phone_page: Any, new_page: Any) -> No
 VOTING_OPEN = re.compile(r"^\s*(Submitted|Under review|Accepted|In progress)\s*$")
 
 
-def register(page: Any, email: str, name: str = "Robin") -> None:
-    page.goto("/register")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Display name").fill(name)
-    page.get_by_label("Someone who uses mental health services").check()
-    page.get_by_label("Create a password").fill("willow ferry compass meadow")
-    page.get_by_role("button", name="Create account").click()
-    page.wait_for_url("**/account?notice=registered")
-
-
 def supporters(page: Any) -> int:
     return int(page.locator("#vote .fc-vote__count strong").inner_text())
 
 
 def test_register_support_comment_and_notification(
-    phone_page: Any, new_page: Any, signed_in_as: Any, demo_ideas: None
+    phone_page: Any, new_page: Any, signed_in_as: Any, demo_ideas: None, mailbox: Any
 ) -> None:
     page = phone_page
-    register(page, unique_email("supporter"))
+    register(page, mailbox, unique_email("supporter"), "Robin", "willow ferry compass meadow")
 
     # An idea from the board that can still be supported.
     page.goto("/ideas")

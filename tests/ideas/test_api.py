@@ -39,6 +39,7 @@ IDEA_FIELDS = {
     "unit",
     "category",
     "submitted_as",
+    "submitted_by_staff",
     "vote_count",
     "comment_count",
     "voted_by_me",
@@ -141,6 +142,8 @@ class TestCreateIdea:
         assert by_slug.status_code == 201, by_slug.text
         assert (by_slug.json()["unit"], by_slug.json()["category"]) == ("Maple Ward", "food")
         assert by_slug.json()["submitted_as"] == "staff"
+        # Saying so is not being so: only a staff role an admin gave makes it "by staff".
+        assert by_slug.json()["submitted_by_staff"] is False
         by_id = client.post(
             IDEAS, json={"title": "T", "description": "D", "unit": ward.id}, headers=headers
         )
