@@ -105,19 +105,67 @@ def set_roles(
     typer.echo(f"Roles of {email}: {', '.join(sorted(role)) or 'none'}")
 
 
+@app.command("reset-two-step")
+def reset_two_step(
+    email: Annotated[str, typer.Option(help="Email address of the account")],
+) -> None:
+    """Turn off someone's two-step sign-in (they lost their phone and their recovery codes),
+    and sign them out everywhere: for when no admin can do it in /admin."""
+    from app.accounts import mfa
+    from app.db import session_scope
+    from app.errors import NotFound
+
+    with session_scope() as db:
+        user = _account(db, email)
+        try:
+            mfa.reset(db, user=user, actor_id=None, via="command line")
+        except NotFound as exc:
+            _fail(exc.detail)
+    typer.echo(f"Two-step sign-in reset for {email}; they have been signed out everywhere.")
+
+
 @token_app.command("create")
 def token_create(
     email: Annotated[str, typer.Option(help="Email address of the account")],
     name: Annotated[str, typer.Option(help="A name to tell tokens apart")] = "command line",
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="read, write, moderate or admin (repeat for several); "
+            "without it, every scope the person's roles allow"
+        ),
+    ] = None,
+    days: Annotated[int, typer.Option(help="Days until the token stops working (1 to 365)")] = 90,
 ) -> None:
     """Create a personal API token; the token is the last line printed."""
     from app.accounts import service as accounts
     from app.db import session_scope
+    from app.errors import InvalidInput
+    from app.models import TokenScope
 
+    known = {s.value for s in TokenScope}
+    if scope and set(scope) - known:
+        raise typer.BadParameter(
+            f"unknown scope: {', '.join(sorted(set(scope) - known))} "
+            f"(choose from {', '.join(s.value for s in TokenScope)})",
+            param_hint="--scope",
+        )
     with session_scope() as db:
         user = _account(db, email)
-        _token, secret = accounts.create_api_token(db, user=user, name=name)
-    typer.echo("Token created. It is shown once: store it safely.")
+        try:
+            token, secret = accounts.create_api_token(
+                db,
+                user=user,
+                name=name,
+                scopes=[TokenScope(s) for s in scope] if scope else None,
+                days=days,
+            )
+        except InvalidInput as exc:
+            typer.echo(" ".join(e["msg"] for e in exc.errors), err=True)
+            raise typer.Exit(2) from None
+        summary = f"Token created with scopes {token.scopes}, until {token.expires_at:%Y-%m-%d}."
+    typer.echo(summary)
+    typer.echo("It is shown once: store it safely.")
     typer.echo(secret)
 
 

@@ -12,11 +12,17 @@ from typing import Annotated
 from pydantic import AliasChoices, EmailStr, Field, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.models.accounts import STAFF_ROLES, Role
+
 
 class Environment(StrEnum):
     development = "development"
     test = "test"
     production = "production"
+
+
+#: Who must use two-step sign-in in production unless FULLCIRCLE_MFA_REQUIRED_ROLES says.
+PRODUCTION_MFA_ROLES = frozenset({Role.moderator, Role.safeguarding_lead, Role.admin})
 
 
 class Settings(BaseSettings):
@@ -49,6 +55,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     mail_from: str = "Fullcircle <no-reply@fullcircle.invalid>"
     safeguarding_emails: Annotated[list[EmailStr], NoDecode] = []
+    #: Told when an urgent safeguarding item is not acknowledged in time.
+    safeguarding_backup_emails: Annotated[list[EmailStr], NoDecode] = []
+    #: Minutes an urgent safeguarding item may wait unacknowledged before the backups are told.
+    safeguarding_escalate_minutes: int = Field(default=30, ge=1)
     #: The organisation's own 24-hour mental health line, listed first with the national ones.
     crisis_line_name: str | None = None
     crisis_line_phone: str | None = None
@@ -57,6 +67,13 @@ class Settings(BaseSettings):
     staff_session_absolute_hours: int = 12
     public_session_idle_hours: int = 72
     public_session_absolute_days: int = 30
+    #: How recently someone must have given their password for the data export.
+    reauthenticate_minutes: int = Field(default=15, ge=1, le=720)
+    #: Staff roles that must sign in in two steps (the password, then a code from an
+    #: authenticator app), comma-separated. Unset: moderator, safeguarding_lead and admin in
+    #: production, nobody otherwise (so the demo accounts sign in with their password alone).
+    #: Anyone may turn two-step sign-in on for themselves.
+    mfa_required_roles: Annotated[list[Role], NoDecode] | None = None
 
     #: Failed sign-ins to one account from one address before that address must wait.
     login_max_failures_per_account: int = 10
@@ -90,13 +107,44 @@ class Settings(BaseSettings):
     idea_form_min_seconds: int = 3
     response_target_working_days: int = 10
 
+    # Retention (app/core/retention.py; the schedule and its reasons: docs/operations.md).
+    #: Rate-limit events are kept at least this long (and never less than the longest window).
+    retention_rate_event_hours: int = Field(default=48, ge=1)
+    #: Days after an email was sent (or given up on) that its body is blanked: bodies hold
+    #: password-reset and confirmation links.
+    retention_outbox_body_days: int = Field(default=7, ge=1)
+    #: Days after an email was sent (or given up on) that its row is deleted.
+    retention_outbox_days: int = Field(default=90, ge=1)
+    #: Days after a report was resolved that it is deleted (unresolved reports are kept).
+    retention_report_days: int = Field(default=365, ge=1)
+    #: Days after a session was revoked or expired that its row is deleted.
+    retention_session_days: int = Field(default=30, ge=1)
+    #: Days after a password-reset token was used or expired that its row is deleted.
+    retention_reset_token_days: int = Field(default=30, ge=1)
+    #: Days what an author typed is kept after identifying details were removed from it
+    #: (never while a safeguarding item about it is open).
+    retention_screened_text_days: int = Field(default=90, ge=1)
+    #: Days the audit log is kept (the longest); older rows are reported, not deleted.
+    retention_audit_days: int = Field(default=2190, ge=365)
+
     @model_validator(mode="before")
     @classmethod
     def _split_lists(cls, data: dict[str, object]) -> dict[str, object]:
-        raw = data.get("safeguarding_emails")
-        if isinstance(raw, str):
-            data["safeguarding_emails"] = [p.strip() for p in raw.split(",") if p.strip()]
+        for name in ("safeguarding_emails", "safeguarding_backup_emails", "mfa_required_roles"):
+            raw = data.get(name)
+            if isinstance(raw, str):
+                data[name] = [p.strip() for p in raw.split(",") if p.strip()]
         return data
+
+    @model_validator(mode="after")
+    def _mfa_roles_are_staff_roles(self) -> "Settings":
+        others = set(self.mfa_required_roles or ()) - STAFF_ROLES
+        if others:
+            names = ", ".join(sorted(others))
+            raise ValueError(
+                f"FULLCIRCLE_MFA_REQUIRED_ROLES may name staff roles only, not {names}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _secret_key(self) -> "Settings":
@@ -120,6 +168,13 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.production
+
+    @property
+    def mfa_roles(self) -> frozenset[Role]:
+        """The roles that must use two-step sign-in: the setting, or the environment's default."""
+        if self.mfa_required_roles is not None:
+            return frozenset(self.mfa_required_roles)
+        return PRODUCTION_MFA_ROLES if self.is_production else frozenset()
 
     @property
     def is_sqlite(self) -> bool:

@@ -213,6 +213,11 @@ def open_session(*, write: bool, engine: Engine | None = None, wait: bool = True
     return Session(bind=bind, expire_on_commit=False)
 
 
+def is_write(session: Session) -> bool:
+    """Whether ``session`` is a write session (on SQLite it holds, or will take, the lock)."""
+    return bool(session.get_bind().get_execution_options().get(WRITE_OPTION))
+
+
 @contextmanager
 def session_scope(*, write: bool = True) -> Iterator[Session]:
     """A session for scripts and the CLI: committed on success, rolled back on error."""

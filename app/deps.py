@@ -2,24 +2,36 @@
 
 Every route declares its access with exactly one of ``Public``, ``SignedIn`` or
 ``require_roles(...)`` (tests/test_route_inventory.py checks). Each also resolves the
-principal, so pages can show who is signed in.
+principal, so pages can show who is signed in, and sends someone who must set up two-step
+sign-in (and has not) to the set-up page, whatever they asked for (``_two_step_gate``).
 """
 
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from app.accounts import mfa
+from app.accounts import scopes as token_scopes
 from app.accounts import service as accounts
 from app.accounts.principal import Principal
 from app.config import get_settings
 from app.db import open_session
-from app.errors import Forbidden, ServiceBusy, SignInRequired, Unauthorized, wants_json
-from app.models import Role
+from app.errors import (
+    Forbidden,
+    ServiceBusy,
+    SignInRequired,
+    TwoStepSetupRequired,
+    Unauthorized,
+    wants_json,
+)
+from app.models import Role, TokenScope
 from app.security.middleware import UNSAFE_METHODS
+from app.web.urls import url_for
 
 log = logging.getLogger("fullcircle.access")
 
@@ -41,6 +53,14 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 DbSession = Annotated[Session, Depends(get_db)]
 
 
+API_PREFIX = "/api/"
+
+
+def may_write(principal: Principal) -> bool:
+    """A browser session may make changes; a token only with the ``write`` scope."""
+    return principal.token is None or TokenScope.write in token_scopes.parse(principal.token.scopes)
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
@@ -49,14 +69,23 @@ def _lookup(request: Request, db: Session) -> tuple[Principal | None, bool]:
     """Who the credentials name, reading only; and whether their last use needs stamping."""
     authorization = request.headers.get("authorization", "")
     if authorization[:7].lower() == "bearer ":
+        # Tokens are for the API only: managing tokens, signing out everywhere, the data
+        # export and deleting the account need the person, in a browser.
+        if not request.url.path.startswith(API_PREFIX):
+            raise Unauthorized("API tokens work only on the API. Sign in with a browser for this.")
         principal, stale = accounts.resolve_api_token(db, secret=authorization[7:].strip())
         if principal is None:
-            raise Unauthorized("The API token is not valid, or has been revoked.")
+            raise Unauthorized("The API token is not valid, has expired or has been revoked.")
+        if request.method in UNSAFE_METHODS and not may_write(principal):
+            raise Forbidden("This token may only read. Make a token with the write scope.")
         return principal, stale
     token = request.cookies.get(get_settings().session_cookie_name)
     if not token:
         return None, False
-    return accounts.resolve_session(db, token=token)
+    principal, stale = accounts.resolve_session(db, token=token)
+    if principal is not None and mfa.missing(db, principal):
+        principal = replace(principal, two_step_missing=True)
+    return principal, stale
 
 
 def _resolve(request: Request, db: Session, *, touch: bool = True) -> Principal | None:
@@ -92,7 +121,7 @@ def identify(request: Request) -> None:
     with open_session(write=False) as db:
         try:
             _resolve(request, db, touch=False)
-        except Unauthorized:
+        except (Unauthorized, Forbidden):
             request.state.principal = None
         db.expunge_all()
 
@@ -119,6 +148,21 @@ def _sign_in_required(request: Request) -> SignInRequired | Unauthorized:
     return SignInRequired(next_path=next_path)
 
 
+def _two_step_gate(request: Request, principal: Principal | None) -> None:
+    """Someone who must set up two-step sign-in, and has not, uses the set-up pages only:
+    every other page sends them there (afterwards, back to the page they asked for). API
+    tokens are not sessions and are not affected."""
+    if principal is None or not principal.two_step_missing:
+        return
+    route = request.scope.get("route")
+    if getattr(route, "name", None) in mfa.SETUP_PAGES:
+        return
+    location = url_for("mfa_setup_form")
+    if request.method == "GET" and not wants_json(request):
+        location = location + "?next=" + quote(request.url.path, safe="/")
+    raise TwoStepSetupRequired(location=location)
+
+
 def _mark(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         fn.__access__ = kind  # type: ignore[attr-defined]
@@ -129,7 +173,9 @@ def _mark(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 @_mark("public")
 def public_access(request: Request, db: DbSession) -> Principal | None:
-    return _resolve(request, db)
+    principal = _resolve(request, db)
+    _two_step_gate(request, principal)
+    return principal
 
 
 # Access dependencies are plain functions on purpose: FastAPI runs them in the thread pool.
@@ -142,6 +188,7 @@ def signed_in_access(request: Request, db: DbSession) -> Principal:
     principal = _resolve(request, db)
     if principal is None:
         raise _sign_in_required(request)
+    _two_step_gate(request, principal)
     return principal
 
 
@@ -153,6 +200,7 @@ def require_roles(*roles: Role) -> Any:
         principal = _resolve(request, db)
         if principal is None:
             raise _sign_in_required(request)
+        _two_step_gate(request, principal)
         if not principal.has(*roles):
             raise Forbidden()
         return principal

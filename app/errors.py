@@ -49,6 +49,15 @@ class SignInRequired(Unauthorized):
         self.keep_form = keep_form
 
 
+class TwoStepSetupRequired(Forbidden):
+    """Someone whose roles need two-step sign-in has not set it up: pages send them to
+    ``location`` (the set-up page) instead, and the API answers 403."""
+
+    def __init__(self, *, location: str) -> None:
+        super().__init__("Set up two-step sign-in before you use the rest of the service.")
+        self.location = location
+
+
 #: Form fields never carried through a forced re-sign-in.
 NOT_RESUMABLE = frozenset({"password", "current_password", "new_password", "confirm_password"})
 

@@ -25,6 +25,8 @@ from app.notifications import routes as notifications_routes
 from app.pages import routes as pages_routes
 from app.projects import api as projects_api
 from app.projects import routes as projects_routes
+from app.safeguarding import api as safeguarding_api
+from app.safeguarding import routes as safeguarding_routes
 from app.security.middleware import SecurityMiddleware
 from app.units import routes as units_routes
 from app.votes import api as votes_api
@@ -41,6 +43,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     follows_routes.router,
     comments_routes.router,
     moderation_routes.router,
+    safeguarding_routes.router,
     notifications_routes.router,
     activity_routes.router,
     projects_routes.router,
@@ -54,6 +57,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     comments_api.router,
     projects_api.router,
     measures_api.router,
+    safeguarding_api.router,
 )
 
 #: Routes not behind an access dependency, each with the reason (see the route inventory test).

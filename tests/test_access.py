@@ -13,6 +13,8 @@ from sqlmodel import Session, col, select
 
 from app.accounts.principal import Principal
 from app.comments import access as comments
+from app.comments import repository as comments_repo
+from app.core.subjects import Subject
 from app.follows import access as follows
 from app.ideas import access as ideas
 from app.measures import access as measures_access
@@ -32,9 +34,10 @@ from app.models import (
 )
 from app.moderation import access as moderation
 from app.projects import access as projects_access
+from app.safeguarding import access as safeguarding
 from app.votes import access as votes
 from tests.factories import create_user
-from tests.ideas.factories import create_idea
+from tests.ideas.factories import create_comment, create_idea
 from tests.projects.factories import create_project
 
 AUTHOR_ID = 1
@@ -95,6 +98,15 @@ SEE_IDEA = {
     Visibility.held: {"author", "moderator", "safeguarding_lead", "admin"},
 }
 
+#: read_is_audited: (visibility) -> whose reading of the idea writes an audit row (everyone
+#: who may see an idea the public cannot, except its author).
+AUDITED_READ = {
+    Visibility.published: frozenset(),
+    Visibility.pending_moderation: {"moderator", "admin"},
+    Visibility.hidden: {"moderator", "admin"},
+    Visibility.held: {"moderator", "safeguarding_lead", "admin"},
+}
+
 #: can_vote: (status) on a published idea -> who may vote.
 VOTE = {
     IdeaStatus.submitted: SIGNED_IN,
@@ -111,6 +123,8 @@ ROLE_QUESTIONS = {
     moderation.can_see_held: {"moderator", "safeguarding_lead", "admin"},
     moderation.can_see_safeguarding: {"moderator", "safeguarding_lead", "admin"},
     moderation.can_moderate: {"moderator", "admin"},
+    safeguarding.can_work_items: {"moderator", "safeguarding_lead", "admin"},
+    safeguarding.can_see_original: {"moderator", "safeguarding_lead", "admin"},
 }
 
 
@@ -128,6 +142,11 @@ class TestIdeas:
     def test_who_sees_an_idea(self, case: tuple[str, Visibility, bool]) -> None:
         who, visibility, allowed = case
         assert ideas.can_see_idea(principal(who), idea(visibility)) is allowed
+
+    @pytest.mark.parametrize("case", cases(AUDITED_READ), ids=case_id)
+    def test_whose_reading_is_audited(self, case: tuple[str, Visibility, bool]) -> None:
+        who, visibility, audited = case
+        assert ideas.read_is_audited(principal(who), idea(visibility)) is audited
 
     @pytest.mark.parametrize("visibility", list(Visibility))
     def test_lists_show_only_published_ideas_to_everyone(self, visibility: Visibility) -> None:
@@ -229,6 +248,17 @@ class TestSqlAgreesWithPython:
             db.scalars(select(Idea.id).where(col(Idea.id).in_(ids), ideas.listed_clause()))
         )
         assert listed == {made[Visibility.published].id}
+
+    def test_held_comments_are_in_no_public_list(self, db: Session) -> None:
+        author = create_user(db, roles={Role.service_user})
+        row = create_idea(db, author=author)
+        made = {v: create_comment(db, idea=row, author=author) for v in Visibility}
+        for visibility, comment in made.items():
+            comment.visibility = visibility
+            db.add(comment)
+        db.commit()
+        shown = comments_repo.published(db, Subject.of(row), newest_first=False)
+        assert [c.id for c in shown] == [made[Visibility.published].id]
 
 
 # --- projects and measures --------------------------------------------------------------------
@@ -357,7 +387,16 @@ def test_every_access_function_is_in_a_table() -> None:
         measures_access.can_see_matrix,
         *PROJECT_ROLE_QUESTIONS,
     }
-    modules = (ideas, votes, comments, follows, moderation, projects_access, measures_access)
+    modules = (
+        ideas,
+        votes,
+        comments,
+        follows,
+        moderation,
+        safeguarding,
+        projects_access,
+        measures_access,
+    )
     found = {
         getattr(m, name)
         for m in modules

@@ -1,6 +1,7 @@
 """The ``fullcircle`` command, run against each test's own migrated database."""
 
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from app.cli import app as cli
 from app.config import get_settings
 from app.db import open_session
 from app.migrations_state import alembic_config, migrations_at_head
-from app.models import AuditEvent, AuthSession, Identity, Role, Unit, User, UserRole
+from app.models import AuditEvent, AuthSession, Identity, Role, Unit, User, UserRole, utcnow
 from app.seed import DEMO_PASSWORD
 from tests import factories
 from tests.helpers import IS_POSTGRES
@@ -147,6 +148,49 @@ class TestTokenCreate:
         second = run("token", "create", "--email", "api@example.org")
 
         assert first.stdout.splitlines()[-1] != second.stdout.splitlines()[-1]
+
+    def test_without_scope_every_scope_the_roles_allow(
+        self, run: Run, db: Session, client: TestClient
+    ) -> None:
+        factories.create_user(db, email="api@example.org", roles={Role.admin})
+        result = run("token", "create", "--email", "api@example.org")
+        assert result.exit_code == 0, result.output
+        me = client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {result.stdout.splitlines()[-1]}"}
+        ).json()
+        assert me["token_scopes"] == ["admin", "moderate", "read", "write"]
+
+    def test_scopes_and_days_as_asked(self, run: Run, db: Session, client: TestClient) -> None:
+        factories.create_user(db, email="api@example.org", roles={Role.admin})
+        result = run(
+            "token", "create", "--email", "api@example.org", "--scope", "read", "--days", "7"
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "scopes read, until" in result.stdout
+        me = client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {result.stdout.splitlines()[-1]}"}
+        ).json()
+        assert me["token_scopes"] == ["read"]
+        assert me["roles"] == []
+        ends = datetime.fromisoformat(me["token_expires_at"])
+        assert abs(ends - (utcnow() + timedelta(days=7))) < timedelta(minutes=1)
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (("--scope", "admin"), "do not allow"),
+            (("--scope", "root"), "unknown scope: root"),
+            (("--days", "400"), "1 to 365 days"),
+        ],
+    )
+    def test_what_the_roles_do_not_allow_is_refused(
+        self, run: Run, db: Session, args: tuple[str, ...], message: str
+    ) -> None:
+        factories.create_user(db, email="api@example.org")
+        result = run("token", "create", "--email", "api@example.org", *args)
+        assert result.exit_code == 2
+        assert message in result.stderr
+        assert "fc_" not in result.stdout
 
     def test_an_unknown_email_is_an_error(self, run: Run) -> None:
         result = run("token", "create", "--email", "nobody@example.org")

@@ -2,6 +2,7 @@
 and down to base and back up, on SQLite and (with TEST_DATABASE_URL) PostgreSQL."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -196,4 +197,49 @@ class TestMigrations:
         with engine.connect() as conn:
             roles = conn.execute(text("SELECT actor_role FROM timeline_event ORDER BY id"))
             assert [r[0] for r in roles] == ["staff", "staff"]
+        engine.dispose()
+
+    def test_old_tokens_get_scopes_and_an_end(self, empty_database_url: str) -> None:
+        """Tokens made before scopes keep reading and writing, for 90 days from the upgrade;
+        sessions count as proved when they began."""
+        config = alembic_config(empty_database_url)
+        command.upgrade(config, "b5d8f0a3e2c4")
+        engine = make_engine(empty_database_url)
+        made = "2026-01-01 09:00:00"
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO user_account (id, email, display_name, identity, created_at,"
+                    " updated_at) VALUES (1, 'a@example.org', 'A', 'carer', :t, :t)"
+                ),
+                {"t": made},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO api_token (user_id, name, token_hash, prefix, created_at)"
+                    " VALUES (1, 'old', 'h1', 'fc_old', :t)"
+                ),
+                {"t": made},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO auth_session (token_hash, user_id, created_at, last_seen_at,"
+                    " user_agent, ip_address) VALUES ('s1', 1, :t, :t, '', '')"
+                ),
+                {"t": made},
+            )
+
+        command.upgrade(config, "e8a3c1d6f9b4")
+        with engine.connect() as conn:
+            scopes, ends = conn.execute(text("SELECT scopes, expires_at FROM api_token")).one()
+            assert scopes == "read write"
+            ends = ends if isinstance(ends, datetime) else datetime.fromisoformat(ends)
+            expected = datetime.now(UTC) + timedelta(days=90)
+            ends = ends.astimezone(UTC) if ends.tzinfo else ends.replace(tzinfo=UTC)
+            assert abs(ends - expected) < timedelta(minutes=5)
+            proved = conn.scalar(
+                text("SELECT count(*) FROM auth_session WHERE reauthenticated_at = created_at")
+            )
+            assert proved == 1
+        command.downgrade(config, "b5d8f0a3e2c4")
         engine.dispose()

@@ -40,6 +40,7 @@ from app.models import (
     ProjectStatus,
     ReportReason,
     Role,
+    SafeguardingStatus,
 )
 from app.models.projects import ENUMS
 from app.projects import drivers as drivers_module
@@ -385,6 +386,27 @@ PROJECT_CONTEXT: dict[str, Any] = {
     "max_mb": 1,
     "key": {"variation": [(ICON, "Common cause variation")], "assurance": [(ICON, "Pass")]},
 }
+SAFEGUARDING_ENTRY = SimpleNamespace(
+    item=SimpleNamespace(
+        id=3,
+        idea_id=IDEA.id,
+        level="urgent",
+        status="acknowledged",
+        source="report",
+        reasons=[hostile("reason")],
+        acknowledged_at=NOW,
+        escalated_at=NOW,
+        closed_at=NOW,
+        action_note=hostile("action note"),
+    ),
+    idea=IDEA,
+    comment=COMMENT,
+    text={"title": hostile("typed title"), "description": hostile("typed"), "body": "x"},
+    contacts=[hostile("contact")],
+    overdue=True,
+    submitted_at=NOW,
+)
+
 BASE_CONTEXT: dict[str, Any] = {
     # What app.web.render.render always provides.
     "request": SimpleNamespace(base_url="http://testserver/", url=SimpleNamespace(path="/")),
@@ -406,7 +428,21 @@ BASE_CONTEXT: dict[str, Any] = {
         SimpleNamespace(id=2, user_agent="", last_seen_at=NOW),
     ],
     "this_session_id": 1,
-    "tokens": [SimpleNamespace(id=4, name=hostile("token"), prefix=hostile("fc"), created_at=NOW)],
+    "tokens": [
+        SimpleNamespace(
+            id=4,
+            name=hostile("token"),
+            prefix=hostile("fc"),
+            created_at=NOW,
+            scopes="read " + hostile("scope"),
+            expires_at=NOW,
+        )
+    ],
+    "now": NOW,
+    "new_token_row": SimpleNamespace(scopes="read write", expires_at=NOW),
+    "asks_code": True,
+    "token_scope_items": [{"value": "write", "text": hostile("scope label"), "checked": True}],
+    "token_day_items": [{"value": 90, "text": hostile("days"), "selected": True}],
     "new_token": hostile("new token"),
     "token": hostile("reset token"),
     "email": hostile("reset email"),
@@ -524,6 +560,50 @@ BASE_CONTEXT: dict[str, Any] = {
     "requests": [(VERIFICATION, PERSON)],
     "unit_names": {UNIT.id: hostile("verification unit")},
     "pending_verifications": 2,
+    # The audit log: its filters as typed, and rows (details hold ids and codes, but a row
+    # written behind the app's back must still be shown safely).
+    "audit_filters": {
+        "event": "signin.failed",
+        "person": hostile("person"),
+        "from": hostile("from"),
+        "to": "",
+        "address": hostile("address"),
+    },
+    "event_options": [("signin.failed", "Sign-in failed")],
+    "event_labels": {"signin.failed": "Sign-in failed"},
+    "filter_query": "event=signin.failed",
+    "audit_rows": [
+        SimpleNamespace(
+            id=9,
+            at=NOW,
+            event=hostile("event"),
+            actor_id=3,
+            subject_user_id=4,
+            ip_address=hostile("address"),
+            details={"reason": hostile("reason"), "added": [hostile("role")]},
+        )
+    ],
+    "next_before": 9,
+    "paged": True,
+    # Two-step sign-in: the account and admin pages, setting up, the codes, the sign-in step.
+    "two_step": SimpleNamespace(enabled=True, since=NOW, codes_left=2, required=True),
+    "setup_started": True,
+    "required": True,
+    "otpauth_uri": "otpauth://totp/Trust:someone%40example.org?secret=ABCD&issuer=Trust",
+    "secret_groups": hostile("setup key"),
+    "codes": [hostile("recovery code"), "abcd-efgh-jkmn-pqrs"],
+    "continue_to": "/account",
+    "recovery": True,
+    "purpose": "off",
+    # Safeguarding: the queue, an item, the original of screened text, a held comment.
+    "entries": [SAFEGUARDING_ENTRY],
+    "entry": SAFEGUARDING_ENTRY,
+    "escalate_minutes": 30,
+    "statuses": SafeguardingStatus,
+    "original": {"title": hostile("original title"), "description": hostile("original")},
+    "comment_originals": {COMMENT.id: {"body": hostile("original comment")}},
+    "back": "/ideas/9",
+    "preview": {"title": hostile("preview title"), "description": "x", "benefit": "y"},
 }
 # Names that mean different things on different pages.
 OVERRIDES: dict[str, dict[str, Any]] = {
@@ -552,6 +632,15 @@ def render_cases() -> list[tuple[str, str | None, dict[str, Any]]]:
         cases.append(("errors/error.html", None, {"status": status}))
     cases.append(("accounts/sign_in.html", None, {"resumed": False, "resume_json": ""}))
     cases.append(("pages/home.html", None, {"current_user": None, "current_roles": frozenset()}))
+    off = SimpleNamespace(enabled=False, since=None, codes_left=0, required=False)
+    cases += [
+        ("accounts/account.html", None, {"two_step": off}),
+        ("admin/user.html", None, {"two_step": off}),
+        ("admin/user.html", None, {"current_user": SimpleNamespace(id=1, display_name="Admin")}),
+        ("accounts/mfa_setup.html", None, {"setup_started": False, "required": False}),
+        ("accounts/mfa_code.html", None, {"recovery": False}),
+        ("accounts/mfa_confirm.html", None, {"purpose": "codes"}),
+    ]
     return cases
 
 

@@ -18,6 +18,9 @@ class Principal:
     token: ApiToken | None = None
     #: Materialised paths of the units this person works in (staff only; see units).
     unit_paths: frozenset[str] = field(default_factory=frozenset)
+    #: Signed in with a session although their roles need two-step sign-in, which they have
+    #: not set up: ``app.deps`` lets them use only the set-up pages until they do.
+    two_step_missing: bool = False
 
     @property
     def user_id(self) -> int:

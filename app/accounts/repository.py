@@ -12,8 +12,10 @@ from app.models import (
     AuditEvent,
     AuthSession,
     PasswordResetToken,
+    RecoveryCode,
     Role,
     StaffVerificationRequest,
+    TotpCredential,
     User,
     UserRole,
     VerificationStatus,
@@ -205,3 +207,69 @@ def pending_verification_count(db: Session) -> int:
         )
         or 0
     )
+
+
+# --- two-step sign-in -------------------------------------------------------------------------
+
+
+def totp_credential(db: Session, user_id: int) -> TotpCredential | None:
+    return db.get(TotpCredential, user_id)
+
+
+def take_totp_step(db: Session, user_id: int, step: int) -> bool:
+    """Record ``step`` as the last code used, if it is later than the last one: False when it
+    is not (the code was used already, perhaps by a request running at the same moment)."""
+    result = db.execute(
+        update(TotpCredential)
+        .where(
+            col(TotpCredential.user_id) == user_id,
+            col(TotpCredential.last_used_step).is_(None)
+            | (col(TotpCredential.last_used_step) < step),
+        )
+        .values(last_used_step=step)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def unused_recovery_code(db: Session, user_id: int, code_hash: str) -> RecoveryCode | None:
+    return db.scalars(
+        select(RecoveryCode).where(
+            col(RecoveryCode.user_id) == user_id,
+            col(RecoveryCode.code_hash) == code_hash,
+            col(RecoveryCode.used_at).is_(None),
+        )
+    ).first()
+
+
+def use_recovery_code(db: Session, code_id: int, at: datetime) -> bool:
+    """Mark the code used, unless another request has just used it (False)."""
+    result = db.execute(
+        update(RecoveryCode)
+        .where(col(RecoveryCode.id) == code_id, col(RecoveryCode.used_at).is_(None))
+        .values(used_at=at)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def unused_recovery_codes(db: Session, user_id: int) -> int:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(col(RecoveryCode.user_id) == user_id, col(RecoveryCode.used_at).is_(None))
+        )
+        or 0
+    )
+
+
+def delete_recovery_codes(db: Session, user_id: int) -> None:
+    db.execute(delete(RecoveryCode).where(col(RecoveryCode.user_id) == user_id))
+
+
+def delete_second_factor(db: Session, user_id: int) -> bool:
+    """Remove the person's authenticator app and recovery codes; whether they had an app."""
+    delete_recovery_codes(db, user_id)
+    result = db.execute(delete(TotpCredential).where(col(TotpCredential.user_id) == user_id))
+    return int(getattr(result, "rowcount", 0) or 0) > 0

@@ -2,34 +2,36 @@
 
 import json
 from contextlib import AbstractContextManager
-from typing import Any, TypeVar
+from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
 from sqlmodel import Session
 
+from app.accounts import mfa, schemas, verification
 from app.accounts import repository as repo
-from app.accounts import schemas, verification
+from app.accounts import scopes as token_scopes
 from app.accounts import service as accounts
 from app.accounts.principal import Principal
+from app.accounts.scopes import DAY_CHOICES
 from app.config import get_settings
 from app.deps import DbSession, Public, SignedIn, client_ip
 from app.errors import InvalidInput, NotFound, RateLimited
-from app.i18n import N_, _
+from app.i18n import N_, _, ngettext
+from app.models import Role, TokenScope, User, utcnow
 from app.units import service as units
 from app.web import errors as web_errors
 from app.web import notices
-from app.web.forms import FormValues, rejected, validate
+from app.web.forms import FormMulti, FormValues, rejected, validate
 from app.web.params import RowId, as_id
-from app.web.render import render
-from app.web.responses import safe_next
+from app.web.render import choices, render
+from app.web.responses import redirect, safe_next
 from app.web.templated import show_template
 from app.web.urls import url_for
 
 router = APIRouter()
 
-T = TypeVar("T", bound=BaseModel)
 
 notices.register(
     signed_out=N_("You have signed out"),
@@ -196,18 +198,11 @@ def login(request: Request, db: DbSession, principal: Public, values: FormValues
         user = accounts.authenticate(
             db, email=form.email, password=form.password, ip_address=client_ip(request)
         )
-        # A new session id on every sign-in; any session the browser already had is ended.
-        old = request.cookies.get(get_settings().session_cookie_name)
-        if old:
-            accounts.end_session(db, token=old)
-        token = accounts.start_session(
-            db,
-            user=user,
-            ip_address=client_ip(request),
-            user_agent=request.headers.get("user-agent", ""),
-        )
         assert user.id is not None
-        roles = repo.roles_of(db, user.id)
+        # With two-step sign-in, the right password alone starts no session.
+        pending = mfa.begin_sign_in(user) if mfa.is_enabled(db, user_id=user.id) else None
+        if pending is None:
+            token, roles = _start_session(request, db, user)
         db.commit()
     except (RateLimited, InvalidInput) as exc:
         # Unlike other forms, the failure is kept: the failed-attempt count and audit row.
@@ -221,6 +216,33 @@ def login(request: Request, db: DbSession, principal: Public, values: FormValues
             status_code=status,
             headers=exc.headers,
         )
+    if pending is not None:
+        return _second_step(request, pending, next_path, resume)
+    return _after_sign_in(request, token, roles, next_path, resume)
+
+
+def _start_session(request: Request, db: Session, user: User) -> tuple[str, frozenset[Role]]:
+    # A new session id on every sign-in; any session the browser already had is ended.
+    old = request.cookies.get(get_settings().session_cookie_name)
+    if old:
+        accounts.end_session(db, token=old)
+    token = accounts.start_session(
+        db,
+        user=user,
+        ip_address=client_ip(request),
+        user_agent=request.headers.get("user-agent", ""),
+    )
+    assert user.id is not None
+    return token, repo.roles_of(db, user.id)
+
+
+def _after_sign_in(
+    request: Request,
+    token: str,
+    roles: frozenset[Role],
+    next_path: str,
+    resume: dict[str, str],
+) -> Response:
     if resume:
         # The person was signed out while filling in a form: offer to send it now.
         response: Response = render(
@@ -319,8 +341,22 @@ def account_context(
         "user": user,
         "roles": sorted(principal.roles),
         "sessions": accounts.active_sessions(db, user=user),
+        "two_step": mfa.status(db, user_id=principal.user_id, roles=principal.roles),
         "this_session_id": principal.session.id if principal.session else None,
         "tokens": list(repo.api_tokens(db, principal.user_id)),
+        "token_scope_items": choices(
+            [
+                (scope.value, _(token_scopes.LABELS[scope]))
+                for scope in token_scopes.allowed(principal.roles)
+                if scope != TokenScope.read
+            ],
+            selected=[TokenScope.write.value],
+        ),
+        "token_day_items": choices(
+            [(d, ngettext("%(num)d day", "%(num)d days", d) % {"num": d}) for d in DAY_CHOICES],
+            selected=token_scopes.DEFAULT_DAYS,
+        ),
+        "now": utcnow(),
         "values": values or _profile_values(principal),
         "new_token": new_token,
     }
@@ -340,13 +376,6 @@ def _on_account_page(
         db=db,
         rate_field=rate_field,
     )
-
-
-def _account_form(db: Session, principal: Principal, schema: type[T], values: FormValues) -> T:
-    """A form posted from the account page, validated (or the page again with its errors)."""
-    with _on_account_page(db, principal):
-        form = validate(schema, values)
-    return form
 
 
 @router.get("/account", name="account")
@@ -417,10 +446,67 @@ def account_end_sessions(request: Request, db: DbSession, principal: SignedIn) -
     return _signed_out(url_for("login_form") + "?notice=signed-out")
 
 
+def _confirm_context(db: Session, principal: Principal, next_path: str) -> dict[str, Any]:
+    return {
+        "next": safe_next(next_path, "/account"),
+        # With two-step sign-in, the code from the app too: a phished password is not enough.
+        "asks_code": mfa.is_enabled(db, user_id=principal.user_id),
+    }
+
+
+@router.get("/account/confirm-it-is-you", name="reauthenticate_form")
+def reauthenticate_form(request: Request, db: DbSession, principal: SignedIn) -> Response:
+    return render(
+        request,
+        "accounts/reauthenticate.html",
+        _confirm_context(db, principal, request.query_params.get("next", "")),
+    )
+
+
+@router.post("/account/confirm-it-is-you", name="reauthenticate")
+def reauthenticate(
+    request: Request, db: DbSession, principal: SignedIn, values: FormValues
+) -> Response:
+    context = _confirm_context(db, principal, values.get("next", ""))
+    code = values.get("code", "")
+    try:
+        form = validate(schemas.ConfirmPasswordForm, values)
+        accounts.reauthenticate(
+            db,
+            principal=principal,
+            password=form.password,
+            ip_address=client_ip(request),
+            second_step=(
+                (lambda: mfa.use_app_code(db, user_id=principal.user_id, code=code))
+                if context["asks_code"]
+                else None
+            ),
+        )
+        db.commit()
+    except (RateLimited, InvalidInput) as exc:
+        # Like signing in, a wrong password is kept: the count and the audit row.
+        db.commit()
+        errors = (
+            [{"field": "password", "msg": exc.detail}]
+            if isinstance(exc, RateLimited)
+            else exc.errors
+        )
+        return render(
+            request,
+            "accounts/reauthenticate.html",
+            {**context, "errors": errors},
+            status_code=429 if isinstance(exc, RateLimited) else 422,
+            headers=exc.headers,
+        )
+    return RedirectResponse(context["next"], status_code=303)
+
+
 @router.get("/account/export", name="account_export")
 def account_export(request: Request, db: DbSession, principal: SignedIn) -> Response:
-    data = accounts.export_data(db, user=principal.user)
-    db.commit()
+    if not accounts.recently_reauthenticated(principal):
+        target = url_for("reauthenticate_form") + "?next=" + url_for("account_export")
+        return RedirectResponse(target, status_code=303)
+    data = accounts.export_data(db, user=principal.user, ip_address=client_ip(request))
     return Response(
         json.dumps(data, indent=2, ensure_ascii=False, default=str),
         media_type="application/json",
@@ -438,7 +524,7 @@ def account_delete(
     request: Request, db: DbSession, principal: SignedIn, values: FormValues
 ) -> Response:
     with rejected("accounts/delete.html", lambda errors: {}, db=db):
-        form = validate(schemas.DeleteForm, values)
+        form = validate(schemas.ConfirmPasswordForm, values)
         accounts.delete_account(
             db, user=principal.user, password=form.password, ip_address=client_ip(request)
         )
@@ -448,14 +534,24 @@ def account_delete(
 
 @router.post("/account/tokens", name="account_token_create")
 def account_token_create(
-    request: Request, db: DbSession, principal: SignedIn, values: FormValues
+    request: Request, db: DbSession, principal: SignedIn, form: FormMulti
 ) -> Response:
-    name = _account_form(db, principal, schemas.TokenForm, values).name
-    _token, secret = accounts.create_api_token(db, user=principal.user, name=name)
-    db.commit()
+    values = {
+        "name": str(form.get("name", "")).replace("\x00", ""),
+        "days": str(form.get("days", "")) or str(token_scopes.DEFAULT_DAYS),
+        "scopes": [str(v) for v in form.getlist("scopes")],
+    }
+    with _on_account_page(db, principal):
+        chosen = validate(schemas.TokenForm, values)
+        token, secret = accounts.create_api_token(
+            db, user=principal.user, name=chosen.name, scopes=chosen.scopes, days=chosen.days
+        )
+        db.commit()
     # Shown once, on this response only (which is never cached).
     return render(
-        request, "accounts/account.html", account_context(db, principal, new_token=secret)
+        request,
+        "accounts/account.html",
+        account_context(db, principal, new_token=secret) | {"new_token_row": token},
     )
 
 
@@ -466,3 +562,237 @@ def account_token_revoke(
     accounts.revoke_api_token(db, user=principal.user, token_id=token_id)
     db.commit()
     return RedirectResponse(url_for("account") + "?notice=token-revoked#tokens", status_code=303)
+
+
+# --- two-step sign-in -------------------------------------------------------------------------
+
+notices.register(
+    two_step_on=N_("Two-step sign-in is on. You will need your authenticator app to sign in."),
+    two_step_off=N_("Two-step sign-in is off. You will sign in with your password alone."),
+    recovery_code_used=N_("You signed in with a recovery code. It will not work again."),
+)
+
+
+def _pending_cookie_name() -> str:
+    # The __Host- prefix makes browsers insist on Secure, Path=/ and no Domain.
+    return "__Host-fullcircle_two_step" if get_settings().is_production else "fullcircle_two_step"
+
+
+def _pending(request: Request, db: Session) -> mfa.Pending | None:
+    value = request.cookies.get(_pending_cookie_name())
+    return mfa.pending_sign_in(db, value) if value else None
+
+
+def _forget_pending(response: Response) -> Response:
+    response.delete_cookie(
+        _pending_cookie_name(),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().is_production,
+    )
+    return response
+
+
+def _code_context(
+    next_path: str, resume: dict[str, str], *, recovery: bool = False
+) -> dict[str, Any]:
+    return {
+        "next": next_path,
+        "resume_json": json.dumps(resume) if resume else "",
+        "recovery": recovery,
+    }
+
+
+def _second_step(
+    request: Request, pending: str, next_path: str, resume: dict[str, str]
+) -> Response:
+    """The password was right: ask for the code (the page itself when a form is waiting to
+    be sent, so what was typed stays out of the address bar)."""
+    if resume:
+        response: Response = render(
+            request, "accounts/mfa_code.html", _code_context(next_path, resume)
+        )
+    else:
+        target = url_for("mfa_challenge_form") + "?next=" + quote(next_path, safe="/")
+        response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        _pending_cookie_name(),
+        pending,
+        max_age=int(mfa.PENDING_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().is_production,
+    )
+    return response
+
+
+def _start_again(request: Request, next_path: str, resume: dict[str, str]) -> Response:
+    """The sign-in page again, when the sign-in waiting for a code has expired or gone."""
+    message = _("You took too long to type the code, or signed in somewhere else. Sign in again.")
+    response = render(
+        request,
+        "accounts/sign_in.html",
+        sign_in_context(next_path, resume) | {"errors": [{"field": "email", "msg": message}]},
+        status_code=401,
+    )
+    return _forget_pending(response)
+
+
+@router.get("/login/code", name="mfa_challenge_form")
+def mfa_challenge_form(request: Request, db: DbSession, principal: Public) -> Response:
+    next_path = safe_next(request.query_params.get("next"), "/account")
+    if principal:
+        return RedirectResponse(next_path, status_code=303)
+    if _pending(request, db) is None:
+        return _start_again(request, next_path, {})
+    return render(request, "accounts/mfa_code.html", _code_context(next_path, {}))
+
+
+@router.post("/login/code", name="mfa_challenge")
+def mfa_challenge(
+    request: Request, db: DbSession, principal: Public, values: FormValues
+) -> Response:
+    next_path = safe_next(values.get("next"), "/account")
+    resume = _resume_fields(values.get("resume", ""))
+    pending = _pending(request, db)
+    if pending is None:
+        return _start_again(request, next_path, resume)
+    switch = values.get("switch")
+    if switch in ("app", "recovery"):
+        # "Use a recovery code instead" (and back): a button, so the form's fields go too.
+        context = _code_context(next_path, resume, recovery=switch == "recovery")
+        return render(request, "accounts/mfa_code.html", context)
+    recovery = values.get("method") == "recovery"
+    context = _code_context(next_path, resume, recovery=recovery)
+    code = values.get("code", "")
+    try:
+        problem = mfa.code_problem(code, recovery=recovery)
+        if problem:
+            raise InvalidInput(errors=[{"field": "code", "msg": problem}])
+        left = mfa.finish_sign_in(
+            db, pending=pending, code=code, recovery=recovery, ip_address=client_ip(request)
+        )
+        token, roles = _start_session(request, db, pending.user)
+        db.commit()
+    except (RateLimited, InvalidInput) as exc:
+        # Like a wrong password, a wrong code is kept: the count and the audit row.
+        db.commit()
+        limited = isinstance(exc, RateLimited)
+        return render(
+            request,
+            "accounts/mfa_code.html",
+            {
+                **context,
+                "errors": [{"field": "code", "msg": exc.detail}] if limited else exc.errors,
+            },
+            status_code=429 if limited else 422,
+            headers=exc.headers,
+        )
+    if left is not None and not resume:
+        next_path = url_for("account") + "?notice=recovery-code-used#two-step"
+    return _forget_pending(_after_sign_in(request, token, roles, next_path, resume))
+
+
+def _setup_context(db: Session, principal: Principal, next_path: str) -> dict[str, Any]:
+    credential = mfa.pending_setup(db, user_id=principal.user_id)
+    context: dict[str, Any] = {
+        "next": next_path,
+        "required": mfa.required_for(principal.roles),
+        "setup_started": credential is not None,
+    }
+    if credential is not None:
+        uri = mfa.provisioning_uri(credential.secret, email=principal.user.email)
+        context |= {
+            "qr_svg": mfa.qr_svg(uri),
+            "otpauth_uri": uri,
+            "secret_groups": mfa.grouped(credential.secret),
+        }
+    return context
+
+
+@router.get("/account/two-step-sign-in", name="mfa_setup_form")
+def mfa_setup_form(request: Request, db: DbSession, principal: SignedIn) -> Response:
+    if mfa.is_enabled(db, user_id=principal.user_id):
+        return RedirectResponse(url_for("account") + "#two-step", status_code=303)
+    next_path = safe_next(request.query_params.get("next"), "/account")
+    return render(request, "accounts/mfa_setup.html", _setup_context(db, principal, next_path))
+
+
+@router.post("/account/two-step-sign-in/start", name="mfa_setup_start")
+def mfa_setup_start(
+    request: Request, db: DbSession, principal: SignedIn, values: FormValues
+) -> Response:
+    next_path = safe_next(values.get("next"), "/account")
+    mfa.start_setup(db, user=principal.user)
+    db.commit()
+    target = url_for("mfa_setup_form") + "?next=" + quote(next_path, safe="/") + "#scan"
+    return redirect(request, target)
+
+
+@router.post("/account/two-step-sign-in", name="mfa_setup")
+def mfa_setup(request: Request, db: DbSession, principal: SignedIn, values: FormValues) -> Response:
+    next_path = safe_next(values.get("next"), "/account")
+    code = values.get("code", "")
+    with rejected(
+        "accounts/mfa_setup.html", lambda errors: _setup_context(db, principal, next_path), db=db
+    ):
+        problem = mfa.code_problem(code, recovery=False)
+        if problem:
+            raise InvalidInput(errors=[{"field": "code", "msg": problem}])
+        codes = mfa.confirm_setup(db, user=principal.user, code=code, ip_address=client_ip(request))
+        db.commit()
+    then = url_for("account") + "?notice=two-step-on" if next_path == "/account" else next_path
+    return _show_recovery_codes(request, codes, then)
+
+
+def _show_recovery_codes(request: Request, codes: list[str], continue_to: str) -> Response:
+    # Shown once, on this response only (which is never cached: it carries the session).
+    context = {"codes": codes, "continue_to": continue_to}
+    return render(request, "accounts/mfa_recovery_codes.html", context)
+
+
+def _needs_two_step_on(db: Session, principal: Principal) -> Response | None:
+    if mfa.is_enabled(db, user_id=principal.user_id):
+        return None
+    return RedirectResponse(url_for("account") + "#two-step", status_code=303)
+
+
+@router.get("/account/two-step-sign-in/recovery-codes", name="mfa_codes_form")
+def mfa_codes_form(request: Request, db: DbSession, principal: SignedIn) -> Response:
+    return _needs_two_step_on(db, principal) or render(
+        request, "accounts/mfa_confirm.html", {"purpose": "codes"}
+    )
+
+
+@router.post("/account/two-step-sign-in/recovery-codes", name="mfa_codes")
+def mfa_codes(request: Request, db: DbSession, principal: SignedIn, values: FormValues) -> Response:
+    with rejected("accounts/mfa_confirm.html", lambda errors: {"purpose": "codes"}, db=db):
+        form = validate(schemas.ConfirmPasswordForm, values)
+        codes = mfa.new_recovery_codes(
+            db, user=principal.user, password=form.password, ip_address=client_ip(request)
+        )
+        db.commit()
+    return _show_recovery_codes(request, codes, url_for("account") + "#two-step")
+
+
+@router.get("/account/two-step-sign-in/turn-off", name="mfa_disable_form")
+def mfa_disable_form(request: Request, db: DbSession, principal: SignedIn) -> Response:
+    return _needs_two_step_on(db, principal) or render(
+        request,
+        "accounts/mfa_confirm.html",
+        {"purpose": "off", "required": mfa.required_for(principal.roles)},
+    )
+
+
+@router.post("/account/two-step-sign-in/turn-off", name="mfa_disable")
+def mfa_disable(
+    request: Request, db: DbSession, principal: SignedIn, values: FormValues
+) -> Response:
+    context = {"purpose": "off", "required": mfa.required_for(principal.roles)}
+    with rejected("accounts/mfa_confirm.html", lambda errors: context, db=db):
+        form = validate(schemas.ConfirmPasswordForm, values)
+        mfa.turn_off(db, user=principal.user, password=form.password, ip_address=client_ip(request))
+        db.commit()
+    return redirect(request, url_for("account") + "?notice=two-step-off#two-step")

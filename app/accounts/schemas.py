@@ -1,11 +1,13 @@
 """Form and API schemas for accounts."""
 
+from datetime import datetime
 from typing import ClassVar
 
 from pydantic import BaseModel, Field, field_validator
 
+from app.accounts import scopes as token_scopes
 from app.core.email_address import EmailAddress
-from app.models import Identity
+from app.models import Identity, TokenScope
 
 
 def _strip(value: object) -> object:
@@ -74,16 +76,25 @@ class ResetForm(BaseModel):
     new_password: str = Field(min_length=1)
 
 
-class DeleteForm(BaseModel):
+class ConfirmPasswordForm(BaseModel):
+    """The password again: to delete the account, or to confirm it is you."""
+
     MISSING: ClassVar[dict[str, str]] = {"password": "Enter your password to confirm"}
 
     password: str = Field(min_length=1)
 
 
 class TokenForm(BaseModel):
-    MISSING: ClassVar[dict[str, str]] = {"name": "Enter a name for the token"}
+    MISSING: ClassVar[dict[str, str]] = {
+        "name": "Enter a name for the token",
+        "scopes": "Choose what the token may do from the list",
+        "days": "Choose how long the token lasts from the list",
+    }
 
     name: str = Field(min_length=1, max_length=80)
+    #: Read is always given; the others as ticked.
+    scopes: list[TokenScope] = Field(default_factory=list, max_length=len(TokenScope))
+    days: int = Field(default=token_scopes.DEFAULT_DAYS, ge=1, le=token_scopes.MAX_DAYS)
 
     _strip_name = field_validator("name", mode="before")(_strip)
 
@@ -96,6 +107,9 @@ class MePublic(BaseModel):
     #: False until the person opens the link emailed to them: until then their support does
     #: not count and their ideas wait for a moderator.
     email_confirmed: bool
+    #: With a token: what it may do (``roles`` are already cut down to these) and its end.
+    token_scopes: list[TokenScope] | None = None
+    token_expires_at: datetime | None = None
 
 
 class EmailForm(BaseModel):

@@ -3,6 +3,7 @@ deletion. Functions take keyword arguments and add to the caller's transaction; 
 
 import hashlib
 import secrets
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlmodel import Session
 
 from app.accounts import export, passwords
 from app.accounts import repository as repo
+from app.accounts import scopes as token_scopes
 from app.accounts.principal import Principal
 from app.config import get_settings
 from app.core import audit, email_address, mail, ratelimit, signing
@@ -22,6 +24,7 @@ from app.models import (
     Identity,
     PasswordResetToken,
     Role,
+    TokenScope,
     User,
     UserRole,
     utcnow,
@@ -277,6 +280,7 @@ def start_session(db: Session, *, user: User, ip_address: str, user_agent: str) 
         AuthSession(
             token_hash=digest(token),
             user_id=user.id,
+            reauthenticated_at=utcnow(),
             ip_address=ip_address[:45],
             user_agent=user_agent[:200],
         )
@@ -464,11 +468,19 @@ def update_profile(db: Session, *, user: User, display_name: str, identity: Iden
     user.updated_at = utcnow()
 
 
-def export_data(db: Session, *, user: User) -> dict[str, Any]:
-    """Everything we hold about a person, as one JSON-ready document."""
+def export_data(db: Session, *, user: User, ip_address: str) -> dict[str, Any]:
+    """Everything we hold about a person, as one JSON-ready document. The read is audited
+    (its own committed row: a GET's session writes nothing)."""
     assert user.id is not None
-    audit.record(db, "account.exported", actor_id=user.id, subject_user_id=user.id)
-    return export.collect(db, user=user)
+    data = export.collect(db, user=user)
+    audit.record_read(
+        db,
+        event=audit.READ_DATA_EXPORT,
+        actor_id=user.id,
+        subject_user_id=user.id,
+        ip_address=ip_address,
+    )
+    return data
 
 
 def delete_account(db: Session, *, user: User, password: str, ip_address: str) -> None:
@@ -486,23 +498,110 @@ def delete_account(db: Session, *, user: User, password: str, ip_address: str) -
     user.deleted_at = now
     user.updated_at = now
     repo.delete_roles(db, user.id)
+    repo.delete_second_factor(db, user.id)
     audit.record(
         db, "account.deleted", actor_id=user.id, subject_user_id=user.id, ip_address=ip_address
+    )
+
+
+# --- proving it is you again -----------------------------------------------------------------
+
+
+def recently_reauthenticated(principal: Principal) -> bool:
+    """Signed in in a browser, and proved who they are within the last few minutes (the data
+    export asks for this; a stolen session left open is not enough)."""
+    session = principal.session
+    if session is None or session.reauthenticated_at is None:
+        return False
+    window = timedelta(minutes=get_settings().reauthenticate_minutes)
+    return utcnow() - session.reauthenticated_at <= window
+
+
+def reauthenticate(
+    db: Session,
+    *,
+    principal: Principal,
+    password: str,
+    ip_address: str,
+    second_step: Callable[[], bool] | None = None,
+) -> None:
+    """Check the password again (and, for people with two-step sign-in, ``second_step``: their
+    code) and mark the session as recently proved. A wrong password or code is counted (10 in
+    15 minutes, then a wait) and audited; the caller commits either way."""
+    user, session = principal.user, principal.session
+    assert user.id is not None
+    assert session is not None
+    limit = ratelimit.REAUTH.limit()
+    key = ratelimit.key_for(f"user:{user.id}")
+    wait = ratelimit.retry_after(db, limit, key)
+    if wait:
+        raise RateLimited(
+            _("Too many wrong passwords. Wait %(minutes)d minutes, then try again.")
+            % {"minutes": max(1, wait // 60)},
+            retry_after=wait,
+        )
+    ok, _unused = passwords.verify_password(password, user.password_hash)
+    wrong = None
+    if not ok:
+        wrong = field_error("password", _("Your password is not right"))
+    elif second_step is not None and not second_step():
+        wrong = field_error("code", _("The code is not right. Type the code your app shows now."))
+    if wrong is not None:
+        ratelimit.hit(db, limit, key)
+        audit.record(db, "reauth.failed", subject_user_id=user.id, ip_address=ip_address)
+        raise InvalidInput(errors=[wrong])
+    db.merge(session).reauthenticated_at = utcnow()
+    audit.record(
+        db, "reauth.succeeded", actor_id=user.id, subject_user_id=user.id, ip_address=ip_address
     )
 
 
 # --- API tokens -------------------------------------------------------------------------------
 
 
-def create_api_token(db: Session, *, user: User, name: str) -> tuple[ApiToken, str]:
-    """Returns the row and the token itself, which is shown once and never stored."""
+def create_api_token(
+    db: Session,
+    *,
+    user: User,
+    name: str,
+    scopes: Iterable[TokenScope] | None = None,
+    days: int = token_scopes.DEFAULT_DAYS,
+) -> tuple[ApiToken, str]:
+    """Returns the row and the token itself, which is shown once and never stored.
+
+    Without ``scopes`` the token gets every scope the person's roles allow; asking for one
+    they do not allow, or a lifetime outside 1 to 365 days, is refused."""
     name = name.strip() or "API token"
     assert user.id is not None
+    allowed = token_scopes.allowed(repo.roles_of(db, user.id))
+    chosen = frozenset(allowed if scopes is None else scopes) | {TokenScope.read}
+    if chosen - set(allowed):
+        refused = ", ".join(sorted(chosen - set(allowed)))
+        message = _("Your roles do not allow a token to use: %(scopes)s.") % {"scopes": refused}
+        raise InvalidInput(errors=[field_error("scopes", message)])
+    if not 1 <= days <= token_scopes.MAX_DAYS:
+        message = _("Choose how long the token lasts: from 1 to 365 days.")
+        raise InvalidInput(errors=[field_error("days", message)])
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name[:80], token_hash=digest(secret), prefix=secret[:10])
+    token = ApiToken(
+        user_id=user.id,
+        name=name[:80],
+        token_hash=digest(secret),
+        prefix=secret[:10],
+        scopes=token_scopes.spell(chosen),
+        expires_at=utcnow() + timedelta(days=days),
+    )
     db.add(token)
     db.flush()
-    audit.record(db, "token.created", actor_id=user.id, subject_user_id=user.id, token_id=token.id)
+    audit.record(
+        db,
+        "token.created",
+        actor_id=user.id,
+        subject_user_id=user.id,
+        token_id=token.id,
+        scopes=token.scopes,
+        days=days,
+    )
     return token, secret
 
 
@@ -522,8 +621,12 @@ def resolve_api_token(db: Session, *, secret: str) -> tuple[Principal | None, bo
         return None, False
     token, user = found
     assert user.id is not None
-    stale = token.last_used_at is None or utcnow() - token.last_used_at > TOUCH_INTERVAL
-    return Principal(user=user, roles=repo.roles_of(db, user.id), token=token), stale
+    now = utcnow()
+    if token.expires_at <= now:
+        return None, False
+    stale = token.last_used_at is None or now - token.last_used_at > TOUCH_INTERVAL
+    roles = token_scopes.roles_for(repo.roles_of(db, user.id), token_scopes.parse(token.scopes))
+    return Principal(user=user, roles=roles, token=token), stale
 
 
 # --- roles ------------------------------------------------------------------------------------

@@ -1,19 +1,22 @@
 """Admin pages: people and roles, staff verification, units, the outbox (development) and the
 audit log."""
 
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from app.accounts import mfa, verification
 from app.accounts import repository as accounts_repo
 from app.accounts import service as accounts
-from app.accounts import verification
 from app.config import get_settings
-from app.core import mail
+from app.core import audit, email_address, mail
 from app.core import repository as core_repo
-from app.deps import AdminOnly, DbSession
+from app.deps import AdminOnly, DbSession, client_ip
 from app.errors import InvalidInput, NotFound
 from app.i18n import N_, _
 from app.models import Role, UnitKind, User
@@ -30,6 +33,9 @@ router = APIRouter(prefix="/admin")
 notices.register(
     verification_approved=N_("Approved: they now have the staff role, and have been emailed."),
     verification_declined=N_("Declined: they have been emailed, with your note if you wrote one."),
+    two_step_reset=N_(
+        "Two-step sign-in has been reset: they have been signed out everywhere and emailed."
+    ),
 )
 
 
@@ -100,16 +106,35 @@ def _user_or_404(db: Session, user_id: int) -> User:
 def user_detail(request: Request, user_id: RowId, db: DbSession, principal: AdminOnly) -> Response:
     user = _user_or_404(db, user_id)
     assert user.id is not None
+    audit.record_read(
+        db,
+        event=audit.READ_ADMIN_USER,
+        actor_id=principal.user_id,
+        subject_user_id=user.id,
+        ip_address=client_ip(request),
+    )
+    roles = accounts_repo.roles_of(db, user.id)
     return render(
         request,
         "admin/user.html",
         {
             "person": user,
-            "person_roles": accounts_repo.roles_of(db, user.id),
+            "person_roles": roles,
             "tree": units.tree(db),
             "member_of": units.memberships(db, user_id=user.id),
+            "two_step": mfa.status(db, user_id=user.id, roles=roles),
         },
     )
+
+
+@router.post("/users/{user_id}/two-step-reset", name="admin_user_mfa_reset")
+def user_mfa_reset(
+    request: Request, user_id: RowId, db: DbSession, principal: AdminOnly
+) -> Response:
+    user = _user_or_404(db, user_id)
+    mfa.reset(db, user=user, actor_id=principal.user_id, ip_address=client_ip(request))
+    db.commit()
+    return redirect(request, url_for("admin_user", user_id=user_id) + "?notice=two-step-reset")
 
 
 def _chosen(form: FormMulti, name: str) -> list[str]:
@@ -196,7 +221,114 @@ def outbox(request: Request, db: DbSession, principal: AdminOnly) -> Response:
     return render(request, "admin/outbox.html", {"messages": core_repo.latest_mail(db, limit=50)})
 
 
+# --- the audit log ----------------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+#: The most rows one CSV download holds (narrow the filters to reach older ones).
+AUDIT_CSV_MAX = 10_000
+_AUDIT_FIELDS = ("event", "person", "from", "to", "address")
+
+
+def _audit_date(chosen: dict[str, str], name: str, errors: list[dict[str, Any]]) -> datetime | None:
+    if not chosen[name]:
+        return None
+    try:
+        day = date.fromisoformat(chosen[name])
+    except ValueError:
+        message = _("Enter the date as year, month and day, like 2026-12-01")
+        errors.append(field_error(name, message))
+        return None
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def audit_filters(
+    db: Session, params: Mapping[str, str]
+) -> tuple[core_repo.AuditFilters, dict[str, str], list[dict[str, Any]]]:
+    """The filters in the query string, as typed (for the form), and what could not be used."""
+    chosen = {name: (params.get(name) or "").strip()[:254] for name in _AUDIT_FIELDS}
+    errors: list[dict[str, Any]] = []
+    person_id = None
+    if typed := chosen["person"]:
+        person_id = as_id(typed.removeprefix("#"))
+        if person_id is None:
+            try:
+                found = accounts_repo.user_by_email(db, email_address.normalise(typed))
+            except ValueError:
+                found = None
+            person_id = found.id if found else None
+            if person_id is None:
+                message = _("Enter an account number, or the email address of an account")
+                errors.append(field_error("person", message))
+    since, until = _audit_date(chosen, "from", errors), _audit_date(chosen, "to", errors)
+    if until is not None:
+        until += timedelta(days=1)  # "to" is the last day shown, all of it
+    if since is not None and until is not None and since >= until:
+        errors.append(field_error("to", _("The end date must be the same as or after the start")))
+    filters = core_repo.AuditFilters(
+        event=chosen["event"] or None,
+        person_id=person_id,
+        since=since,
+        until=until,
+        ip_address=chosen["address"][:45] or None,
+    )
+    return filters, chosen, errors
+
+
+def _audit_page(
+    request: Request, db: Session, chosen: dict[str, str], errors: list[dict[str, Any]], **more: Any
+) -> Response:
+    names = sorted({*audit.EVENT_LABELS, *core_repo.audit_event_names(db)}, key=audit.event_label)
+    context = {
+        "audit_filters": chosen,
+        "event_options": [(name, audit.event_label(name)) for name in names],
+        "event_labels": {name: audit.event_label(name) for name in names},
+        "filter_query": urlencode({k: v for k, v in chosen.items() if v}),
+        "errors": errors,
+        "audit_rows": [],
+        "next_before": None,
+        "paged": False,
+        **more,
+    }
+    return render(request, "admin/audit.html", context, status_code=422 if errors else 200)
+
+
 @router.get("/audit", name="admin_audit")
 def audit_log(request: Request, db: DbSession, principal: AdminOnly) -> Response:
-    events = core_repo.latest_audit_events(db, limit=200)
-    return render(request, "admin/audit.html", {"events": events})
+    filters, chosen, errors = audit_filters(db, request.query_params)
+    if errors:
+        return _audit_page(request, db, chosen, errors)
+    before = as_id(request.query_params.get("before"))
+    rows = core_repo.audit_events(db, filters=filters, before_id=before, limit=AUDIT_PAGE_SIZE + 1)
+    more = len(rows) > AUDIT_PAGE_SIZE
+    rows = rows[:AUDIT_PAGE_SIZE]
+    return _audit_page(
+        request,
+        db,
+        chosen,
+        errors,
+        audit_rows=rows,
+        next_before=rows[-1].id if more else None,
+        paged=before is not None,
+    )
+
+
+@router.get("/audit.csv", name="admin_audit_csv")
+def audit_log_csv(request: Request, db: DbSession, principal: AdminOnly) -> Response:
+    filters, chosen, errors = audit_filters(db, request.query_params)
+    if errors:
+        return _audit_page(request, db, chosen, errors)
+    rows = core_repo.audit_events(db, filters=filters, limit=AUDIT_CSV_MAX)
+    audit.record_read(
+        db,
+        event=audit.READ_AUDIT_EXPORT,
+        actor_id=principal.user_id,
+        ip_address=client_ip(request),
+        rows=len(rows),
+        event_filter=filters.event if filters.event in audit.EVENT_LABELS else None,
+        person_id=filters.person_id,
+    )
+    return Response(
+        audit.to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="fullcircle-audit-log.csv"'},
+    )

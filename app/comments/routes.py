@@ -3,7 +3,9 @@ delete your own."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
+from app.accounts.principal import Principal
 from app.comments import access
 from app.comments import service as comments
 from app.core.subjects import Subject
@@ -46,10 +48,33 @@ def add_comment(
             parent_id=(as_id(parent) or 0) if parent else None,
         )
         db.commit()
+    if comments.is_held(comment):
+        return redirect(request, url_for("comment_held", comment_id=comment.id))
     return redirect(
         request,
         url_for("idea_page", idea_id=idea_id) + f"?notice=comment-added#comment-{comment.id}",
     )
+
+
+@router.get("/comments/{comment_id}/waiting", name="comment_held")
+def comment_held(
+    request: Request, comment_id: RowId, db: DbSession, principal: SignedIn
+) -> Response:
+    """Its author's confirmation for a comment a person must read first, with crisis help."""
+    comment = _own_comment(db, comment_id, principal)
+    if not comments.is_held(comment):
+        return redirect(request, subject_page(comment) + f"#comment-{comment.id}")
+    return render(
+        request, "comments/held.html", {"comment": comment, "back": subject_page(comment)}
+    )
+
+
+def _own_comment(db: Session, comment_id: int, principal: Principal) -> Comment:
+    """The person's own comment; someone else's looks like no comment at all (404)."""
+    try:
+        return comments.editable(db, comment_id=comment_id, principal=principal)
+    except Forbidden:
+        raise NotFound() from None
 
 
 def subject_page(comment: Comment) -> str:
@@ -70,10 +95,7 @@ def _edit_context(comment: Comment, values: dict[str, str], editable: bool) -> d
 def edit_comment_form(
     request: Request, comment_id: RowId, db: DbSession, principal: SignedIn
 ) -> Response:
-    try:
-        comment = comments.editable(db, comment_id=comment_id, principal=principal)
-    except Forbidden:  # someone else's comment looks like no comment at all
-        raise NotFound() from None
+    comment = _own_comment(db, comment_id, principal)
     editable = access.can_edit_comment(principal, comment)
     return render(
         request, "comments/edit.html", _edit_context(comment, {"body": comment.body}, editable)
@@ -95,6 +117,8 @@ def edit_comment(
             db, comment_id=comment_id, principal=principal, body=values.get("body", "")
         )
         db.commit()
+    if comments.is_held(comment):
+        return redirect(request, url_for("comment_held", comment_id=comment.id))
     return redirect(request, subject_page(comment) + f"#comment-{comment.id}")
 
 

@@ -11,9 +11,12 @@ from app.core.subjects import Subject
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.follows import service as follows
 from app.i18n import _
-from app.models import Comment, utcnow
+from app.models import Comment, Visibility, utcnow
 from app.models.base import ID_MAX
+from app.moderation import service as moderation
 from app.notifications import service as notifications
+from app.safeguarding import repository as safeguarding_repo
+from app.safeguarding import service as safeguarding
 
 BODY_MAX = 5000
 
@@ -61,6 +64,7 @@ def add(
         _("You have commented a lot in the last hour. Please wait a while."),
     )
     user = principal.user
+    screened = moderation.screen_fields({"body": body})
     comment = Comment(
         subject_kind=subject.kind,
         subject_id=subject.id,
@@ -68,14 +72,26 @@ def add(
         parent_id=parent_id,
         author_identity=user.identity,
         author_is_staff=principal.is_staff,
-        body=body,
+        body=(screened.public["body"] or "")[:BODY_MAX],
+        screening_level=str(screened.level),
+        screening_reasons=screened.summary,
+        visibility=Visibility.held if screened.held else Visibility.published,
     )
     db.add(comment)
-    repo.bump_count(db, subject, +1)
     follows.follow(db, subject=subject, user_id=principal.user_id)
     db.flush()
-    notifications.subject_changed(db, subject=subject, kind="comment", actor_id=user.id)
+    safeguarding.after_screening(
+        db, comment=comment, screened=screened, author_email=_confirmed_email(principal)
+    )
+    if not screened.held:
+        # A held comment is in no count and tells nobody: only its author knows it exists.
+        repo.bump_count(db, subject, +1)
+        notifications.subject_changed(db, subject=subject, kind="comment", actor_id=user.id)
     return comment
+
+
+def is_held(comment: Comment) -> bool:
+    return comment.visibility == Visibility.held
 
 
 def _own(db: Session, *, comment_id: int, principal: Principal) -> Comment:
@@ -96,15 +112,44 @@ def edit(db: Session, *, comment_id: int, principal: Principal, body: str) -> Co
     comment = _own(db, comment_id=comment_id, principal=principal)
     if not access.can_edit_comment(principal, comment):
         raise Conflict(_("Comments can only be changed in the first 15 minutes."))
-    comment.body = _clean(body)
+    screened = moderation.screen_fields({"body": _clean(body)})
+    comment.body = (screened.public["body"] or "")[:BODY_MAX]
     comment.edited_at = utcnow()
+    comment.screening_level = str(screened.level)
+    comment.screening_reasons = screened.summary
+    if screened.held and comment.visibility != Visibility.held:
+        # Screened again on every edit: a comment that now tells of a risk is taken down.
+        if comment.visibility == Visibility.published:
+            repo.bump_count(db, Subject(comment.subject_kind, comment.subject_id), -1)
+        comment.visibility = Visibility.held
+    db.add(comment)
+    db.flush()
+    if not screened.changed:
+        # An original kept from before the edit is replaced by what was typed now.
+        safeguarding_repo.replace_original(db, comment_id=comment.id, original=screened.original)
+    safeguarding.after_screening(
+        db, comment=comment, screened=screened, author_email=_confirmed_email(principal)
+    )
     return comment
 
 
 def delete(db: Session, *, comment_id: int, principal: Principal) -> Comment:
     """The text goes; a placeholder stays so replies still make sense."""
     comment = _own(db, comment_id=comment_id, principal=principal)
+    if comment.visibility == Visibility.held and comment.body:
+        # A disclosure stays readable for safeguarding staff after its author removes it.
+        assert comment.id is not None
+        safeguarding_repo.keep_original(
+            db, comment_id=comment.id, original={"body": comment.body}, replace=False
+        )
     comment.body = ""
     comment.deleted_at = utcnow()
-    repo.bump_count(db, Subject(comment.subject_kind, comment.subject_id), -1)
+    if comment.visibility == Visibility.published:
+        repo.bump_count(db, Subject(comment.subject_kind, comment.subject_id), -1)
     return comment
+
+
+def _confirmed_email(principal: Principal) -> str | None:
+    """Where the crisis help may be emailed: an address the person has proved is theirs."""
+    user = principal.user
+    return user.email if user.email_confirmed_at is not None else None

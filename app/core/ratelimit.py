@@ -72,6 +72,13 @@ REGISTER_IP = _bucket(
 #: Emails to the owner of an address someone tried to register again (silently capped).
 REGISTER_EXISTING = _bucket("register_existing", lambda s: (3, timedelta(days=1)))
 CONFIRM_RESEND = _bucket("confirm_resend", lambda s: (3, timedelta(hours=1)))
+#: Wrong passwords when confirming it is you (before the data export), per account.
+REAUTH = _bucket("reauth", lambda s: (10, timedelta(minutes=15)))
+#: Wrong codes at the second step of signing in: 5 per pending sign-in (then the person starts
+#: again with their password), and 10 per account in 15 minutes from anywhere, so someone who
+#: has the password cannot go on guessing codes (a million of them) in fresh sign-ins.
+MFA_PENDING = _bucket("mfa_pending", lambda s: (5, timedelta(minutes=10)))
+MFA_ACCOUNT = _bucket("mfa_account", lambda s: (10, timedelta(minutes=15)))
 REPORT = _bucket("report", lambda s: (s.reports_per_hour, timedelta(hours=1)))
 SUBSCRIBE_IP = _bucket(
     "subscribe_ip", lambda s: (s.email_subscriptions_per_ip_per_hour, timedelta(hours=1))

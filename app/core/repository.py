@@ -1,12 +1,25 @@
-"""Queries for the shared machinery: rate events, the outbox and the audit log."""
+"""Queries for the shared machinery: rate events, the outbox, the audit log and retention."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, func, or_
+from sqlalchemy import ColumnElement, and_, delete, func, or_, update
 from sqlmodel import Session, col, select
 
-from app.models import AuditEvent, OutboxEmail, RateEvent, utcnow
+from app.models import (
+    AuditEvent,
+    AuthSession,
+    OutboxEmail,
+    PasswordResetToken,
+    RateEvent,
+    Report,
+    SafeguardingItem,
+    SafeguardingStatus,
+    ScreenedText,
+    utcnow,
+)
 
 
 def rate_retry_after(
@@ -91,5 +104,190 @@ def latest_mail(db: Session, *, limit: int) -> Sequence[OutboxEmail]:
     return db.scalars(select(OutboxEmail).order_by(col(OutboxEmail.id).desc()).limit(limit)).all()
 
 
-def latest_audit_events(db: Session, *, limit: int) -> Sequence[AuditEvent]:
-    return db.scalars(select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)).all()
+@dataclass(frozen=True)
+class AuditFilters:
+    """What an admin narrows the audit log to; ``None`` means any."""
+
+    event: str | None = None
+    #: The person who acted or whom the event is about.
+    person_id: int | None = None
+    #: From this moment (inclusive) up to ``until`` (exclusive).
+    since: datetime | None = None
+    until: datetime | None = None
+    ip_address: str | None = None
+
+
+def audit_events(
+    db: Session, *, filters: AuditFilters, before_id: int | None = None, limit: int
+) -> Sequence[AuditEvent]:
+    """The newest events that match, newest first; ``before_id`` is the keyset of the next page."""
+    query = select(AuditEvent)
+    if filters.event is not None:
+        query = query.where(col(AuditEvent.event) == filters.event)
+    if filters.person_id is not None:
+        query = query.where(
+            or_(
+                col(AuditEvent.actor_id) == filters.person_id,
+                col(AuditEvent.subject_user_id) == filters.person_id,
+            )
+        )
+    if filters.since is not None:
+        query = query.where(col(AuditEvent.at) >= filters.since)
+    if filters.until is not None:
+        query = query.where(col(AuditEvent.at) < filters.until)
+    if filters.ip_address is not None:
+        query = query.where(col(AuditEvent.ip_address) == filters.ip_address)
+    if before_id is not None:
+        query = query.where(col(AuditEvent.id) < before_id)
+    return db.scalars(query.order_by(col(AuditEvent.id).desc()).limit(limit)).all()
+
+
+def audit_event_names(db: Session) -> Sequence[str]:
+    """Every event name the log holds (the index on ``event`` answers this)."""
+    return db.scalars(select(AuditEvent.event).distinct().order_by(col(AuditEvent.event))).all()
+
+
+# --- retention (app/core/retention.py) ---------------------------------------------------------
+# Each job finds what is due on a read connection (no lock), then removes those rows in a short
+# write, checking the same condition again: a row that changed in between stays.
+
+
+def _ids(db: Session, model: Any, condition: ColumnElement[bool], limit: int) -> list[int]:
+    """The first ``limit`` ids of ``model`` rows that meet ``condition``, oldest first."""
+    row_id = col(model.id)
+    return list(db.scalars(select(row_id).where(condition).order_by(row_id).limit(limit)))
+
+
+def _count(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _mail_done_before(cutoff: datetime) -> ColumnElement[bool]:
+    # Sent or given up on before the cutoff; created_at (indexed) is never later than either.
+    return and_(
+        col(OutboxEmail.created_at) < cutoff,
+        or_(col(OutboxEmail.sent_at) < cutoff, col(OutboxEmail.failed_at) < cutoff),
+    )
+
+
+def mail_bodies_due(db: Session, *, cutoff: datetime, limit: int) -> list[int]:
+    due = and_(_mail_done_before(cutoff), col(OutboxEmail.body_text) != "")
+    return _ids(db, OutboxEmail, due, limit)
+
+
+def blank_mail_bodies(db: Session, ids: Sequence[int], *, cutoff: datetime) -> int:
+    result = db.execute(
+        update(OutboxEmail)
+        .where(col(OutboxEmail.id).in_(ids), _mail_done_before(cutoff))
+        .values(body_text="")
+    )
+    return _count(result)
+
+
+def mail_due(db: Session, *, cutoff: datetime, limit: int) -> list[int]:
+    return _ids(db, OutboxEmail, _mail_done_before(cutoff), limit)
+
+
+def delete_mail(db: Session, ids: Sequence[int], *, cutoff: datetime) -> int:
+    result = db.execute(
+        delete(OutboxEmail).where(col(OutboxEmail.id).in_(ids), _mail_done_before(cutoff))
+    )
+    return _count(result)
+
+
+def _report_closed_before(cutoff: datetime) -> ColumnElement[bool]:
+    # A report nobody has resolved is never due, however old.
+    return and_(col(Report.resolved_at).is_not(None), col(Report.resolved_at) < cutoff)
+
+
+def reports_due(db: Session, *, cutoff: datetime, limit: int) -> list[int]:
+    return _ids(db, Report, _report_closed_before(cutoff), limit)
+
+
+def delete_reports(db: Session, ids: Sequence[int], *, cutoff: datetime) -> int:
+    result = db.execute(
+        delete(Report).where(col(Report.id).in_(ids), _report_closed_before(cutoff))
+    )
+    return _count(result)
+
+
+def _session_over_before(
+    cutoff: datetime, *, idle: timedelta, absolute: timedelta
+) -> ColumnElement[bool]:
+    """Revoked before ``cutoff``, or past its idle or absolute lifetime before it."""
+    return or_(
+        col(AuthSession.revoked_at) < cutoff,
+        col(AuthSession.last_seen_at) < cutoff - idle,
+        col(AuthSession.created_at) < cutoff - absolute,
+    )
+
+
+def sessions_due(
+    db: Session, *, cutoff: datetime, idle: timedelta, absolute: timedelta, limit: int
+) -> list[int]:
+    over = _session_over_before(cutoff, idle=idle, absolute=absolute)
+    return _ids(db, AuthSession, over, limit)
+
+
+def delete_sessions(
+    db: Session, ids: Sequence[int], *, cutoff: datetime, idle: timedelta, absolute: timedelta
+) -> int:
+    over = _session_over_before(cutoff, idle=idle, absolute=absolute)
+    return _count(db.execute(delete(AuthSession).where(col(AuthSession.id).in_(ids), over)))
+
+
+def _reset_over_before(cutoff: datetime) -> ColumnElement[bool]:
+    return or_(
+        col(PasswordResetToken.used_at) < cutoff, col(PasswordResetToken.expires_at) < cutoff
+    )
+
+
+def reset_tokens_due(db: Session, *, cutoff: datetime, limit: int) -> list[int]:
+    return _ids(db, PasswordResetToken, _reset_over_before(cutoff), limit)
+
+
+def delete_reset_tokens(db: Session, ids: Sequence[int], *, cutoff: datetime) -> int:
+    result = db.execute(
+        delete(PasswordResetToken).where(
+            col(PasswordResetToken.id).in_(ids), _reset_over_before(cutoff)
+        )
+    )
+    return _count(result)
+
+
+def audit_events_before(db: Session, *, cutoff: datetime) -> int:
+    """How many audit rows are older than ``cutoff`` (the index on ``at`` counts them)."""
+    return int(db.scalar(select(func.count()).where(col(AuditEvent.at) < cutoff)) or 0)
+
+
+def _original_done_before(cutoff: datetime) -> ColumnElement[bool]:
+    # Kept while a safeguarding item about the idea or comment is still open.
+    still_open = (
+        select(SafeguardingItem.id)
+        .where(
+            col(SafeguardingItem.status) != SafeguardingStatus.closed,
+            or_(
+                and_(
+                    col(ScreenedText.idea_id).is_not(None),
+                    col(SafeguardingItem.idea_id) == col(ScreenedText.idea_id),
+                ),
+                and_(
+                    col(ScreenedText.comment_id).is_not(None),
+                    col(SafeguardingItem.comment_id) == col(ScreenedText.comment_id),
+                ),
+            ),
+        )
+        .exists()
+    )
+    return and_(col(ScreenedText.updated_at) < cutoff, ~still_open)
+
+
+def screened_texts_due(db: Session, *, cutoff: datetime, limit: int) -> list[int]:
+    return _ids(db, ScreenedText, _original_done_before(cutoff), limit)
+
+
+def delete_screened_texts(db: Session, ids: Sequence[int], *, cutoff: datetime) -> int:
+    result = db.execute(
+        delete(ScreenedText).where(col(ScreenedText.id).in_(ids), _original_done_before(cutoff))
+    )
+    return _count(result)

@@ -34,6 +34,15 @@ def can_see_idea(principal: Principal | None, idea: Idea) -> bool:
     return idea.visibility in _visibilities(principal)
 
 
+def read_is_audited(principal: Principal | None, idea: Idea) -> bool:
+    """Reading this idea writes an audit row: it is not published (held, waiting or hidden),
+    and the reader may see it only because of their role (they are not its author)."""
+    if principal is None or idea.visibility == Visibility.published:
+        return False
+    is_author = idea.author_id is not None and idea.author_id == principal.user.id
+    return not is_author and can_see_idea(principal, idea)
+
+
 def visible_clause(principal: Principal | None) -> ColumnElement[bool]:
     """``can_see_idea`` as a WHERE clause (for pages that fetch one idea, or a person's own)."""
     clause: Any = col(Idea.visibility).in_(sorted(_visibilities(principal)))

@@ -40,9 +40,16 @@ def visible(db: Session, idea_id: int, principal: Principal | None) -> tuple[Ide
 
 
 def show(db: Session, idea_id: int, principal: Principal | None) -> IdeaPublic:
-    idea, unit, category = visible(db, idea_id, principal)
+    return _public(db, visible(db, idea_id, principal), principal)
+
+
+def _public(
+    db: Session, found: tuple[Idea, Unit, Category], principal: Principal | None
+) -> IdeaPublic:
+    idea, unit, category = found
+    assert idea.id is not None
     user_id = principal.user.id if principal else None
-    voted = idea_id in votes_repo.voted_ids(db, user_id=user_id, idea_ids=[idea_id])
+    voted = idea.id in votes_repo.voted_ids(db, user_id=user_id, idea_ids=[idea.id])
     return idea_public(idea, unit=unit.name, category=category.slug, voted=voted)
 
 
@@ -114,11 +121,7 @@ def create_idea(
     )
     idea = submitted.idea
     if not submitted.created:
-        if (idea.title, idea.description, idea.benefit) != (
-            wanted.title,
-            wanted.description,
-            wanted.benefit,
-        ):
+        if not ideas_service.same_submission(idea, wanted):
             raise InvalidInput(
                 _("This Idempotency-Key was used before for a different idea."),
                 errors=[{"field": "Idempotency-Key", "msg": _("Use a new key for a new idea")}],
@@ -201,6 +204,10 @@ def list_ideas(
     responses=problems(401, 404, 422),
     name="api_idea",
 )
-def get_idea(idea_id: IdeaId, principal: Public, db: DbSession) -> IdeaPublic:
+def get_idea(request: Request, idea_id: IdeaId, principal: Public, db: DbSession) -> IdeaPublic:
     """One idea."""
-    return show(db, idea_id, principal)
+    found = visible(db, idea_id, principal)
+    ideas_service.record_read(
+        db, idea=found[0], viewer=principal, ip_address=client_ip(request), via="api"
+    )
+    return _public(db, found, principal)

@@ -27,6 +27,8 @@ from app.ideas.schemas import BENEFIT_MAX, DESCRIPTION_MAX, TITLE_MAX, IdeaInput
 from app.models import Comment, Idea, IdeaStatus
 from app.models.base import ID_MAX
 from app.projects import service as idea_projects
+from app.safeguarding import access as safeguarding_access
+from app.safeguarding import repository as safeguarding_repo
 from app.units import service as units
 from app.votes import access as votes_access
 from app.votes import repository as votes_repo
@@ -221,6 +223,12 @@ def submit_idea(request: Request, db: DbSession, principal: Public, values: Form
         spam = _spam_problems(values)
         if problems or spam or data is None:
             raise InvalidInput(errors=problems or spam)
+        # Identifying details: the author sees the text as it would be public, and sends it
+        # like that or changes it (a risk of harm is never kept waiting for this).
+        preview = None if values.get("confirm") == "redacted" else ideas.redacted_preview(data)
+        if preview is not None:
+            context = form_context(db, principal, values, [])
+            return render(request, "ideas/new.html", context | {"preview": preview})
         result = ideas.submit(
             db,
             data=data,
@@ -309,6 +317,18 @@ def idea_context(
         "editable": {c.id for c in comments if comments_access.can_edit_comment(principal, c)},
         "deletable": {c.id for c in comments if comments_access.can_delete_comment(principal, c)},
         "submitted_by": submitter_public(idea.submitted_as, verified_staff=idea.submitted_by_staff),
+        # What the author typed before identifying details were removed: staff who read held
+        # items only (app/safeguarding/access.py).
+        "original": (
+            safeguarding_repo.original_of(db, idea_id=idea_id)
+            if safeguarding_access.can_see_original(principal)
+            else None
+        ),
+        "comment_originals": (
+            safeguarding_repo.comment_originals(db, comment_ids=[c.id for c in comments if c.id])
+            if safeguarding_access.can_see_original(principal)
+            else {}
+        ),
         "errors": errors or [],
         "values": values or {},
     }
@@ -335,4 +355,8 @@ def toggle(
 
 @router.get("/ideas/{idea_id}", name="idea_page")
 def idea_page(request: Request, idea_id: RowId, db: DbSession, principal: Public) -> Response:
-    return render(request, "ideas/detail.html", idea_context(db, request, idea_id, principal))
+    context = idea_context(db, request, idea_id, principal)
+    ideas.record_read(
+        db, idea=context["idea"], viewer=principal, ip_address=client_ip(request), via="page"
+    )
+    return render(request, "ideas/detail.html", context)

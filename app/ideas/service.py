@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.accounts.principal import Principal, submitter_public
-from app.core import ratelimit, signing
+from app.core import audit, ratelimit, signing
 from app.core.subjects import Subject
 from app.errors import InvalidInput, NotFound
 from app.follows import repository as follows_repo
@@ -18,7 +18,7 @@ from app.follows import service as follows
 from app.i18n import _
 from app.ideas import access, states
 from app.ideas import repository as repo
-from app.ideas.schemas import IdeaInput
+from app.ideas.schemas import BENEFIT_MAX, DESCRIPTION_MAX, TITLE_MAX, IdeaInput
 from app.models import (
     Category,
     Idea,
@@ -32,7 +32,9 @@ from app.models import (
 )
 from app.models.base import ID_MAX
 from app.moderation import access as moderation_access
+from app.moderation import service as moderation
 from app.notifications import service as notifications
+from app.safeguarding import service as safeguarding
 from app.units import service as units
 from app.votes import repository as votes_repo
 
@@ -133,10 +135,22 @@ def submit(
         not helped and author is not None and author.is_staff and (submitted_as == Identity.staff)
     )
     receipt = receipt_for(form_token)
+    # Screened before anything is stored: identifying details never reach the public text,
+    # and a possible risk of harm is held for a person to read (docs/safety/screening.md).
+    screened = screening_of(data)
+    public = screened.public
+    if helped or not moderation_access.waits_for_moderator(author):
+        visibility = Visibility.published
+    else:
+        visibility = Visibility.pending_moderation
+    if screened.held:
+        visibility = Visibility.held
     idea = Idea(
-        title=data.title,
-        description=data.description,
-        benefit=data.benefit,
+        title=(public["title"] or "")[:TITLE_MAX],
+        description=(public["description"] or "")[:DESCRIPTION_MAX],
+        benefit=public["benefit"][:BENEFIT_MAX] if public["benefit"] else None,
+        screening_level=str(screened.level),
+        screening_reasons=screened.summary,
         unit_id=unit.id,  # type: ignore[arg-type]
         category_id=category.id,  # type: ignore[arg-type]
         submitted_as=submitted_as,
@@ -146,11 +160,7 @@ def submit(
         helped_by_id=helped_by.id if helped_by else None,
         form_token=form_token,
         receipt_hash=_digest(receipt),
-        visibility=(
-            Visibility.pending_moderation
-            if not helped and moderation_access.waits_for_moderator(author)
-            else Visibility.published
-        ),
+        visibility=visibility,
     )
     savepoint = db.begin_nested()
     try:
@@ -180,7 +190,37 @@ def submit(
     )
     if user is not None and not helped:
         follows.follow(db, subject=Subject.idea(idea.id), user_id=user.id)  # type: ignore[arg-type]
+    confirmed = user.email if user and user.email_confirmed_at else None
+    safeguarding.after_screening(db, idea=idea, screened=screened, author_email=confirmed)
     return Submitted(idea, receipt, created=True)
+
+
+def screening_of(data: IdeaInput) -> moderation.Screened:
+    return moderation.screen_fields(
+        {"title": data.title, "description": data.description, "benefit": data.benefit}
+    )
+
+
+def redacted_preview(data: IdeaInput) -> dict[str, str | None] | None:
+    """The public text, when screening would remove identifying details from it and there is
+    no risk (a possible risk is held and raised at once, never kept waiting for a preview)."""
+    screened = screening_of(data)
+    return screened.public if screened.changed and not screened.held else None
+
+
+def same_submission(idea: Idea, data: IdeaInput) -> bool:
+    """``data`` is what was sent for ``idea`` (its public text is the screened text)."""
+    public = screening_of(data).public
+    return (idea.title, idea.description, idea.benefit) == (
+        (public["title"] or "")[:TITLE_MAX],
+        (public["description"] or "")[:DESCRIPTION_MAX],
+        public["benefit"][:BENEFIT_MAX] if public["benefit"] else None,
+    )
+
+
+def is_held(idea: Idea) -> bool:
+    """Waiting for a person to read it because it may tell of a risk of harm."""
+    return idea.visibility == Visibility.held
 
 
 def by_receipt(db: Session, *, receipt: str) -> Idea:
@@ -197,6 +237,26 @@ def visible_idea(db: Session, *, idea_id: int, viewer: Principal | None) -> Idea
     if idea is None or not access.can_see_idea(viewer, idea):
         raise NotFound()
     return idea
+
+
+def record_read(
+    db: Session, *, idea: Idea, viewer: Principal | None, ip_address: str, via: str
+) -> None:
+    """Audit a read of an idea the public cannot see, when the rules say so (a committed row
+    of its own: see ``audit.record_read``)."""
+    if not access.read_is_audited(viewer, idea):
+        return
+    assert viewer is not None
+    audit.record_read(
+        db,
+        event=audit.READ_HELD_IDEA,
+        actor_id=viewer.user_id,
+        subject_user_id=idea.author_id,
+        ip_address=ip_address,
+        idea_id=idea.id,
+        visibility=str(idea.visibility),
+        via=via,
+    )
 
 
 def change_status(

@@ -1,6 +1,7 @@
 """Accounts, roles, units, sessions, tokens, outbox, audit and rate-limit tables."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, String
@@ -124,10 +125,22 @@ class AuthSession(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     user_id: int = Field(foreign_key="user_account.id", index=True)
     created_at: datetime = timestamp()
-    last_seen_at: datetime = timestamp()
-    revoked_at: datetime | None = timestamp(nullable=True, default=False)
+    last_seen_at: datetime = timestamp(index=True)
+    revoked_at: datetime | None = timestamp(nullable=True, default=False, index=True)
     user_agent: str = Field(default="", max_length=200)
     ip_address: str = Field(default="", max_length=45)
+    #: When the person last proved who they are in this session (a password, and a second
+    #: factor where they have one): sign-in sets it; export and deletion ask for it again.
+    reauthenticated_at: datetime | None = timestamp(nullable=True, default=False)
+
+
+class TokenScope(StrEnum):
+    """What a personal API token may do, as far as the owner's roles allow."""
+
+    read = "read"
+    write = "write"
+    moderate = "moderate"
+    admin = "admin"
 
 
 class ApiToken(SQLModel, table=True):
@@ -142,6 +155,10 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = timestamp()
     last_used_at: datetime | None = timestamp(nullable=True, default=False)
     revoked_at: datetime | None = timestamp(nullable=True, default=False)
+    #: Space-separated ``TokenScope`` values, fixed when the token is made.
+    scopes: str = Field(default="read", max_length=64)
+    #: Set by the service when the token is made (there is no token without an end).
+    expires_at: datetime = timestamp(default=False)
 
 
 class PasswordResetToken(SQLModel, table=True):
@@ -151,7 +168,39 @@ class PasswordResetToken(SQLModel, table=True):
     user_id: int = Field(foreign_key="user_account.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = timestamp()
-    expires_at: datetime = timestamp(default=False)
+    expires_at: datetime = timestamp(default=False, index=True)
+    used_at: datetime | None = timestamp(nullable=True, default=False)
+
+
+class TotpCredential(SQLModel, table=True):
+    """A person's authenticator app (two-step sign-in), one per account.
+
+    ``secret`` is the base32 TOTP secret, stored as it is: Fullcircle has no key management to
+    encrypt it with, so the database and its backups must be protected as the sessions and
+    passwords are (docs/operations.md). It is shown only while setting up, never afterwards.
+    Until ``confirmed_at`` the person has not yet typed a code from it, and it does nothing.
+    """
+
+    __tablename__ = "totp_credential"
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True)
+    secret: str = Field(max_length=64)
+    created_at: datetime = timestamp()
+    confirmed_at: datetime | None = timestamp(nullable=True, default=False)
+    #: The 30-second time step of the last code accepted: a code is never accepted twice.
+    last_used_step: int | None = None
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use code for signing in without the authenticator app; only its SHA-256 is
+    kept (each code has 80 random bits, so a fast hash is enough)."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = timestamp()
     used_at: datetime | None = timestamp(nullable=True, default=False)
 
 
@@ -186,8 +235,8 @@ class AuditEvent(SQLModel, table=True):
     at: datetime = timestamp(index=True)
     event: str = Field(max_length=60, index=True)
     actor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
-    subject_user_id: int | None = Field(default=None, foreign_key="user_account.id")
-    ip_address: str = Field(default="", max_length=45)
+    subject_user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    ip_address: str = Field(default="", max_length=45, index=True)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -203,4 +252,4 @@ class RateEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     bucket: str = Field(max_length=40)
     key: str = Field(max_length=64)
-    at: datetime = timestamp()
+    at: datetime = timestamp(index=True)

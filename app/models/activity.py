@@ -9,7 +9,7 @@ is ever deleted, so a row cannot point at something that is gone.
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy import JSON, CheckConstraint, Column, Index, String
 from sqlmodel import Field, SQLModel
 
 from app.core.states import N_, LabelledEnum
@@ -65,6 +65,13 @@ class Comment(SQLModel, table=True):
     author_is_staff: bool = False
     body: str = Field(max_length=5000)
     visibility: Visibility = Field(default=Visibility.published, sa_type=String(30))
+    #: What screening said and why (as on ``Idea``); the original text is in ``screened_text``.
+    screening_level: str = Field(
+        default="none", max_length=10, sa_column_kwargs={"server_default": "none"}
+    )
+    screening_reasons: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     created_at: datetime = timestamp()
     edited_at: datetime | None = timestamp(nullable=True, default=False)
     deleted_at: datetime | None = timestamp(nullable=True, default=False)

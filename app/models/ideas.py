@@ -4,7 +4,7 @@ Comments, follows, timeline events and notifications attach to any subject: mode
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.states import N_, LabelledEnum
@@ -76,6 +76,14 @@ class Idea(SQLModel, table=True):
     helped_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     status: IdeaStatus = Field(default=IdeaStatus.submitted, sa_type=String(30), index=True)
     visibility: Visibility = Field(default=Visibility.published, sa_type=String(30))
+    #: What screening said (none, concern or urgent) and why, in words: never the text itself.
+    #: The original of a text screening changed is in ``screened_text`` (staff only).
+    screening_level: str = Field(
+        default="none", max_length=10, sa_column_kwargs={"server_default": "none"}
+    )
+    screening_reasons: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     vote_count: int = 0
     comment_count: int = 0
     #: The one-time form token: a double submit of the same form creates one idea.
@@ -111,7 +119,7 @@ class Report(SQLModel, table=True):
     details: str | None = Field(default=None, max_length=2000)
     reporter_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = timestamp()
-    resolved_at: datetime | None = timestamp(nullable=True, default=False)
+    resolved_at: datetime | None = timestamp(nullable=True, default=False, index=True)
 
 
 class EmailSubscription(SQLModel, table=True):

@@ -8,8 +8,9 @@ from app.core import mail, ratelimit, signing
 from app.core.subjects import Subject
 from app.follows import repository as follows_repo
 from app.i18n import _
-from app.models import EmailSubscription, Idea, Notification
+from app.models import EmailSubscription, Idea, Notification, Visibility
 from app.notifications import repository as repo
+from app.safeguarding import service as safeguarding
 from app.web.params import as_id
 from app.web.urls import absolute_url
 
@@ -64,6 +65,9 @@ def subscribe(db: Session, *, idea: Idea, email: str, ip_address: str) -> None:
     assert idea.id is not None
     if repo.subscription(db, idea_id=idea.id, email=email) is None:
         db.add(EmailSubscription(idea_id=idea.id, email=email))
+        if idea.visibility == Visibility.held:
+            # Its author may be at risk: the crisis help goes to the address they gave.
+            safeguarding.crisis_help_email(db, to=email)
 
 
 def unsubscribe_token(subscription_id: int) -> str:

@@ -464,6 +464,8 @@ def add_project_comment(
             parent_id=id_from(parent),
         )
         db.commit()
+    if comments.is_held(comment):
+        return redirect(request, url_for("comment_held", comment_id=comment.id))
     return redirect(
         request, _project_path(project_id, f"?notice=comment-added#comment-{comment.id}")
     )

@@ -8,7 +8,6 @@ inline in the page (the CSP allows inline SVG; it allows no inline styles or scr
 import re
 from urllib.parse import quote
 
-import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
@@ -17,6 +16,7 @@ from app.deps import DbSession, Public
 from app.errors import NotFound
 from app.i18n import _
 from app.units import service as units
+from app.web import qr as web_qr
 from app.web.render import render
 from app.web.urls import absolute_url, url_for
 
@@ -42,24 +42,10 @@ def breakable(text: str) -> Markup:
 
 
 def qr_svg(url: str) -> Markup:
-    """Inline SVG of a QR code for ``url``, sized by CSS (no width or height of its own).
-
-    Safe to mark as Markup: segno writes the markup itself, and the only text in it (the
-    title and label) is escaped here. Nothing a user typed, such as a unit's name, goes in.
-    """
+    """Inline SVG of a QR code for ``url`` (nothing a user typed, such as a unit's name, goes
+    in its label)."""
     label = _("QR code linking to %(url)s") % {"url": url}
-    svg = segno.make(url, error=QR_ERROR).svg_inline(
-        scale=1,
-        dark="#000",
-        light="#fff",
-        omitsize=True,
-        title=label,
-        svgclass="fc-poster__qr-code",
-        lineclass=None,
-    )
-    assert svg.startswith("<svg ")
-    attrs = f'<svg role="img" aria-label="{escape(label)}" focusable="false" '
-    return Markup(attrs + svg.removeprefix("<svg "))
+    return web_qr.qr_svg(url, label=label, css_class="fc-poster__qr-code", error=QR_ERROR)
 
 
 @router.get("", name="units")

@@ -9,6 +9,7 @@
 
 A rejected form (``FormRejected``) is its own template again, at 422. ``SignInRequired`` shows
 the sign-in page, which the accounts domain registers here (``register_sign_in_page``).
+``TwoStepSetupRequired`` sends a page to the two-step set-up page (303, or ``HX-Redirect``).
 """
 
 import logging
@@ -21,9 +22,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
-from app.errors import NOT_RESUMABLE, AppError, FormRejected, SignInRequired, wants_json
+from app.errors import (
+    NOT_RESUMABLE,
+    AppError,
+    FormRejected,
+    SignInRequired,
+    TwoStepSetupRequired,
+    wants_json,
+)
 from app.i18n import _
 from app.web.render import render
+from app.web.responses import redirect
 
 log = logging.getLogger("fullcircle.errors")
 
@@ -129,6 +138,8 @@ async def _app_error(request: Request, exc: Exception) -> Response:
             block=exc.block,
             headers=exc.headers,
         )
+    if isinstance(exc, TwoStepSetupRequired) and not wants_json(request):
+        return redirect(request, exc.location)
     if isinstance(exc, SignInRequired) and not wants_json(request) and _sign_in_page:
         resume: dict[str, str] = {}
         if exc.keep_form:

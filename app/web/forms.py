@@ -33,7 +33,8 @@ ContextBuilder = Callable[[list[dict[str, Any]]], Mapping[str, Any]]
 
 async def read_form(request: Request) -> dict[str, str]:
     form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    # A NUL is never meaningful typed text, and PostgreSQL refuses it: it is dropped.
+    return {k: v.replace("\x00", "") for k, v in form.items() if isinstance(v, str)}
 
 
 def field_error(field: str, message: str) -> dict[str, str]:

@@ -39,6 +39,8 @@ from app.models import (
     Identity,
     ReportReason,
     Role,
+    SafeguardingLevel,
+    SafeguardingStatus,
     UnitKind,
     VerificationStatus,
     Visibility,
@@ -164,7 +166,17 @@ def _label(value: str, enum: type[Enum]) -> str:
 #: Status and choice enums, for ``choices(enums.Identity, ...)`` and labels in templates.
 _ENUMS = {
     e.__name__: e
-    for e in (IdeaStatus, Identity, ReportReason, Role, UnitKind, VerificationStatus, Visibility)
+    for e in (
+        IdeaStatus,
+        Identity,
+        ReportReason,
+        Role,
+        SafeguardingLevel,
+        SafeguardingStatus,
+        UnitKind,
+        VerificationStatus,
+        Visibility,
+    )
 }
 
 
@@ -239,7 +251,10 @@ SHARED_MACROS = (
             "comment_author",
         ),
     ),
-    ("_crisis.html", ("crisis_contacts", "not_monitored", "not_monitored_notice")),
+    (
+        "_crisis.html",
+        ("crisis_contacts", "not_monitored", "not_monitored_notice", "waiting_for_a_person"),
+    ),
     ("_fields.html", ("email_field", "password_field", "identity_field", "counted_text")),
     ("ideas/_card.html", ("idea_card",)),
 )

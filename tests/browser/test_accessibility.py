@@ -40,12 +40,14 @@ PUBLIC_PAGES = [
 SIGNED_IN_PAGES = [
     Page("account", "/account", email=SERVICE_USER),
     Page("account-delete", "/account/delete", email=SERVICE_USER),
+    Page("two-step-set-up", "/account/two-step-sign-in", email=SERVICE_USER),
     Page("admin", "/admin", email=ADMIN),
     Page("admin-users", "/admin/users", email=ADMIN),
     Page("admin-user", "/admin/users/1", email=ADMIN),
     Page("admin-units", "/admin/units", email=ADMIN),
     Page("admin-outbox", "/admin/outbox", email=ADMIN),
     Page("admin-audit", "/admin/audit", email=ADMIN),
+    Page("safeguarding-queue", "/safeguarding", email="safeguarding@example.org"),
 ]
 VIEWPORTS: dict[str, dict[str, Any]] = {"phone": PHONE, "desktop": DESKTOP}
 NARROWEST = {

@@ -66,7 +66,7 @@ class TestEventsAreRecorded:
 
         created = only_event(engine, "token.created")
         revoked = only_event(engine, "token.revoked")
-        assert created.details == {"token_id": token.id}
+        assert created.details == {"token_id": token.id, "scopes": "read", "days": 90}
         assert revoked.details == {"token_id": token.id}
         assert revoked.actor_id == user.id
         assert secret not in str(created.details)
@@ -75,7 +75,9 @@ class TestEventsAreRecorded:
         user = create_user(db)
         sign_in(client, user)
         assert client.get("/account/export").status_code == 200
-        assert only_event(engine, "account.exported").subject_user_id == user.id
+        event = only_event(engine, "read.data_export")
+        assert (event.actor_id, event.subject_user_id) == (user.id, user.id)
+        assert event.ip_address == "testclient"
 
     def test_deletion(self, client: TestClient, db: Session, engine: Engine) -> None:
         user = create_user(db)

@@ -1,5 +1,6 @@
 """Nothing secret or personal reaches the logs or the audit table: no password, token,
-session id, reset link or free text, whatever path a request takes."""
+session id, reset link, email address or free text, whatever path a request takes. The access
+log names who was signed in by account number only."""
 
 import json
 import logging
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from app.models import OutboxEmail
+from app.models import OutboxEmail, User
 from tests.security.helpers import audit_events, fetch, page, session_cookie
 
 EMAIL = "private.person@example.org"
@@ -135,6 +136,12 @@ class TestNothingSecretIsRecorded:
             text = record_text(record)
             for value in secret_values:
                 assert value not in text, f"{record.name} logged a secret: {text[:200]}"
+            assert EMAIL not in text, f"{record.name} logged an email address: {text[:200]}"
+        # Each line names who was signed in by account number, and the client address.
+        (user_id,) = fetch(engine, select(User.id).where(col(User.email) == EMAIL))
+        assert all(m.endswith(" ip=testclient") for m in access)
+        assert any(m.startswith("GET /account 200") and f" user={user_id} " in m for m in access)
+        assert any(m.startswith("POST /register 200") and " user=- " in m for m in access)
 
         audit_json = json.dumps(
             [

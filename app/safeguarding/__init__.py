@@ -1,0 +1,1 @@
+"""Safeguarding: the restricted queue of possible risks of harm, and its alerts."""
