@@ -20,6 +20,7 @@ READ_DATA_EXPORT = "read.data_export"
 READ_HELD_IDEA = "read.held_idea"
 READ_SAFEGUARDING_ITEM = "read.safeguarding_item"
 READ_AUDIT_EXPORT = "read.audit_export"
+READ_SCREENED_ORIGINAL = "read.screened_original"
 
 #: The label admins see for each event, in the filter and the table. Events missing from the map
 #: are shown by their name; tests/admin/test_read_audit.py checks each event the code records
@@ -66,12 +67,20 @@ EVENT_LABELS: dict[str, str] = {
     READ_ADMIN_USER: N_("Admin opened a person's page"),
     READ_DATA_EXPORT: N_("Downloaded their data"),
     READ_HELD_IDEA: N_("Read an idea the public cannot see"),
+    READ_SCREENED_ORIGINAL: N_("Read what someone typed before identifying details were removed"),
     READ_SAFEGUARDING_ITEM: N_("Read a safeguarding item"),
     READ_AUDIT_EXPORT: N_("Admin downloaded the audit log"),
 }
 
 READ_EVENTS = frozenset(
-    {READ_ADMIN_USER, READ_DATA_EXPORT, READ_HELD_IDEA, READ_SAFEGUARDING_ITEM, READ_AUDIT_EXPORT}
+    {
+        READ_ADMIN_USER,
+        READ_DATA_EXPORT,
+        READ_HELD_IDEA,
+        READ_SAFEGUARDING_ITEM,
+        READ_AUDIT_EXPORT,
+        READ_SCREENED_ORIGINAL,
+    }
 )
 
 

@@ -357,6 +357,11 @@ def toggle(
 def idea_page(request: Request, idea_id: RowId, db: DbSession, principal: Public) -> Response:
     context = idea_context(db, request, idea_id, principal)
     ideas.record_read(
-        db, idea=context["idea"], viewer=principal, ip_address=client_ip(request), via="page"
+        db,
+        idea=context["idea"],
+        viewer=principal,
+        ip_address=client_ip(request),
+        via="page",
+        originals_shown=bool(context["original"]) + len(context["comment_originals"]),
     )
     return render(request, "ideas/detail.html", context)

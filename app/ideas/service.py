@@ -240,11 +240,29 @@ def visible_idea(db: Session, *, idea_id: int, viewer: Principal | None) -> Idea
 
 
 def record_read(
-    db: Session, *, idea: Idea, viewer: Principal | None, ip_address: str, via: str
+    db: Session,
+    *,
+    idea: Idea,
+    viewer: Principal | None,
+    ip_address: str,
+    via: str,
+    originals_shown: int = 0,
 ) -> None:
-    """Audit a read of an idea the public cannot see, when the rules say so (a committed row
-    of its own: see ``audit.record_read``)."""
+    """Audit a read of an idea the public cannot see, when the rules say so, or of what was
+    typed before identifying details were removed (``originals_shown``: how many texts of the
+    page were shown as typed). A committed row of its own: see ``audit.record_read``."""
     if not access.read_is_audited(viewer, idea):
+        if originals_shown and viewer is not None:
+            audit.record_read(
+                db,
+                event=audit.READ_SCREENED_ORIGINAL,
+                actor_id=viewer.user_id,
+                subject_user_id=idea.author_id,
+                ip_address=ip_address,
+                idea_id=idea.id,
+                texts=originals_shown,
+                via=via,
+            )
         return
     assert viewer is not None
     audit.record_read(

@@ -4,6 +4,7 @@ safeguarding leads only. Comments the same."""
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.models import Comment, Idea, Role, ScreenedText, Visibility
@@ -11,6 +12,7 @@ from tests.factories import create_user, sign_in
 from tests.helpers import idea_form, soup_of
 from tests.ideas.factories import create_comment, create_idea
 from tests.safeguarding.helpers import RISKY, queue
+from tests.security.helpers import audit_events
 
 TYPED = (
     "Nurse Kelly Brown on the ward was brilliant. Call me on 07700 900123, "
@@ -62,16 +64,39 @@ class TestIdeas:
         assert "07700 900123" in page.text
         assert "What the author typed" in page.text
 
+    def test_reading_the_original_is_audited(
+        self, client: TestClient, db: Session, engine: Engine, idea: Idea
+    ) -> None:
+        moderator = create_user(db, roles={Role.moderator})
+        sign_in(client, moderator)
+        client.get(f"/ideas/{idea.id}")
+        (row,) = audit_events(engine, "read.screened_original")
+        assert (row.actor_id, row.details["idea_id"], row.details["texts"]) == (
+            moderator.id,
+            idea.id,
+            1,
+        )
+        assert row.ip_address
+
+    def test_a_page_with_nothing_removed_writes_no_read(
+        self, client: TestClient, db: Session, engine: Engine
+    ) -> None:
+        plain = create_idea(db, title="More chairs", description="The day room needs chairs.")
+        sign_in(client, create_user(db, roles={Role.moderator}))
+        client.get(f"/ideas/{plain.id}")
+        assert audit_events(engine, "read.screened_original") == []
+
     @pytest.mark.parametrize(
         "role", [Role.staff, Role.improvement_lead, Role.service_user, Role.carer]
     )
     def test_nobody_else_does(
-        self, client: TestClient, db: Session, idea: Idea, role: Role
+        self, client: TestClient, db: Session, engine: Engine, idea: Idea, role: Role
     ) -> None:
         sign_in(client, create_user(db, roles={role}))
         page = client.get(f"/ideas/{idea.id}")
         for typed in IDENTIFIERS:
             assert typed not in page.text
+        assert audit_events(engine, "read.screened_original") == []
 
 
 class TestComments:
