@@ -531,6 +531,8 @@ BASE_CONTEXT: dict[str, Any] = {
     "following": True,
     "comment_order": "newest",
     "threads": [(COMMENT, [REPLY])],
+    "comment_action": "/ideas/3/comments",
+    "comment_page": "/ideas/3",
     "c": COMMENT,
     "comment": COMMENT,
     "comment_id": 5,

@@ -23,12 +23,12 @@ from app.measures.schemas import AnnotationForm, MeasureFields, PointForm, Recal
 from app.models import Measure, MeasureKind, Project, Role, Unit
 from app.models.projects import ENUMS
 from app.projects import service as projects
-from app.projects.routes import id_from
 from app.qi import words
 from app.qi.chart import assurance_icon_svg, variation_icon_svg
 from app.units import service as units
 from app.web import notices
 from app.web.forms import FormMulti, FormValues, field_error, rejected, validate
+from app.web.params import RowId, as_id
 from app.web.render import render
 from app.web.responses import redirect
 from app.web.urls import url_for
@@ -128,7 +128,7 @@ def form_context(
 
 
 @router.get("/projects/{project_id}/measures/new", name="new_measure")
-def new_measure(request: Request, project_id: int, db: DbSession, principal: Lead) -> Response:
+def new_measure(request: Request, project_id: RowId, db: DbSession, principal: Lead) -> Response:
     project = projects.visible_project(db, project_id=project_id, viewer=principal)
     if not access.can_edit_measure(principal, project):
         raise Forbidden()
@@ -138,7 +138,7 @@ def new_measure(request: Request, project_id: int, db: DbSession, principal: Lea
 
 @router.post("/projects/{project_id}/measures", name="create_measure")
 def create_measure(
-    request: Request, project_id: int, db: DbSession, principal: Lead, values: FormValues
+    request: Request, project_id: RowId, db: DbSession, principal: Lead, values: FormValues
 ) -> Response:
     project = projects.visible_project(db, project_id=project_id, viewer=principal)
     if not access.can_edit_measure(principal, project):
@@ -184,7 +184,7 @@ def measure_context(
 
 
 @router.get("/measures/{measure_id}", name="measure_page")
-def measure_page(request: Request, measure_id: int, db: DbSession, principal: Public) -> Response:
+def measure_page(request: Request, measure_id: RowId, db: DbSession, principal: Public) -> Response:
     return render(request, "measures/measure.html", measure_context(db, measure_id, principal))
 
 
@@ -200,7 +200,7 @@ def _rejected_on_page(
 
 @router.get("/measures/{measure_id}/edit", name="edit_measure_form")
 def edit_measure_form(
-    request: Request, measure_id: int, db: DbSession, principal: Lead
+    request: Request, measure_id: RowId, db: DbSession, principal: Lead
 ) -> Response:
     measure, project = _editable(db, measure_id, principal)
     values = {name: getattr(measure, name) for name in MeasureFields.model_fields}
@@ -210,7 +210,7 @@ def edit_measure_form(
 
 @router.post("/measures/{measure_id}/edit", name="edit_measure")
 def edit_measure(
-    request: Request, measure_id: int, db: DbSession, principal: Lead, values: FormValues
+    request: Request, measure_id: RowId, db: DbSession, principal: Lead, values: FormValues
 ) -> Response:
     measure, project = _editable(db, measure_id, principal)
 
@@ -232,7 +232,7 @@ def edit_measure(
 
 @router.post("/measures/{measure_id}/points", name="add_point")
 def add_point(
-    request: Request, measure_id: int, db: DbSession, principal: Lead, values: FormValues
+    request: Request, measure_id: RowId, db: DbSession, principal: Lead, values: FormValues
 ) -> Response:
     measure, project = _editable(db, measure_id, principal)
     with _rejected_on_page(db, measure_id, principal, values):
@@ -251,7 +251,7 @@ def add_point(
 
 @router.post("/measures/{measure_id}/upload", name="upload_points")
 async def upload_points(
-    request: Request, measure_id: int, db: DbSession, principal: Lead, form: FormMulti
+    request: Request, measure_id: RowId, db: DbSession, principal: Lead, form: FormMulti
 ) -> Response:
     # Async only to read the uploaded file; the database work runs in the thread pool.
     upload = form.get("file")
@@ -282,13 +282,13 @@ def _import(
 
 @router.post("/measures/{measure_id}/points/change", name="change_point")
 def change_point(
-    request: Request, measure_id: int, db: DbSession, principal: Lead, values: FormValues
+    request: Request, measure_id: RowId, db: DbSession, principal: Lead, values: FormValues
 ) -> Response:
     """Ghost a value, bring it back, or remove it: the button pressed names the value (one form
     for the whole table, so a long series is one form, not hundreds)."""
     measure, project = _editable(db, measure_id, principal)
     for action in ("ghost", "unghost", "remove"):
-        point_id = id_from(values.get(action))
+        point_id = as_id(values.get(action))
         if point_id is None:
             continue
         if action == "remove":
@@ -311,7 +311,7 @@ def change_point(
 
 @router.post("/measures/{measure_id}/annotations", name="add_annotation")
 def add_annotation(
-    request: Request, measure_id: int, db: DbSession, principal: Lead, values: FormValues
+    request: Request, measure_id: RowId, db: DbSession, principal: Lead, values: FormValues
 ) -> Response:
     measure, _project = _editable(db, measure_id, principal)
     with _rejected_on_page(db, measure_id, principal, values):
@@ -323,7 +323,7 @@ def add_annotation(
 
 @router.post("/measures/{measure_id}/annotations/{annotation_id}/remove", name="remove_annotation")
 def remove_annotation(
-    request: Request, measure_id: int, annotation_id: int, db: DbSession, principal: Lead
+    request: Request, measure_id: RowId, annotation_id: RowId, db: DbSession, principal: Lead
 ) -> Response:
     measure, _project = _editable(db, measure_id, principal)
     measures.remove_annotation(db, measure=measure, annotation_id=annotation_id)
@@ -333,7 +333,7 @@ def remove_annotation(
 
 @router.post("/measures/{measure_id}/recalculations", name="add_recalculation")
 def add_recalculation(
-    request: Request, measure_id: int, db: DbSession, principal: Lead, values: FormValues
+    request: Request, measure_id: RowId, db: DbSession, principal: Lead, values: FormValues
 ) -> Response:
     measure, project = _editable(db, measure_id, principal)
     with _rejected_on_page(db, measure_id, principal, values):
@@ -355,7 +355,7 @@ def add_recalculation(
     name="remove_recalculation",
 )
 def remove_recalculation(
-    request: Request, measure_id: int, recalculation_id: int, db: DbSession, principal: Lead
+    request: Request, measure_id: RowId, recalculation_id: RowId, db: DbSession, principal: Lead
 ) -> Response:
     measure, project = _editable(db, measure_id, principal)
     measures.remove_recalculation(
@@ -392,7 +392,7 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 @router.get("/measures/{measure_id}/chart.svg", name="measure_svg")
-def measure_svg(measure_id: int, db: DbSession, principal: Public) -> Response:
+def measure_svg(measure_id: RowId, db: DbSession, principal: Public) -> Response:
     measure, _project = measures.visible_measure(db, measure_id=measure_id, viewer=principal)
     svg = str(measures.view(db, measure).svg())
     return Response(
@@ -403,7 +403,7 @@ def measure_svg(measure_id: int, db: DbSession, principal: Public) -> Response:
 
 
 @router.get("/measures/{measure_id}/chart.png", name="measure_png")
-def measure_png(measure_id: int, db: DbSession, principal: Public) -> Response:
+def measure_png(measure_id: RowId, db: DbSession, principal: Public) -> Response:
     measure, _project = measures.visible_measure(db, measure_id=measure_id, viewer=principal)
     png = measures.png_of(str(measures.view(db, measure).svg()))
     return Response(
@@ -412,7 +412,7 @@ def measure_png(measure_id: int, db: DbSession, principal: Public) -> Response:
 
 
 @router.get("/measures/{measure_id}/data.csv", name="measure_csv")
-def measure_csv(measure_id: int, db: DbSession, principal: Public) -> Response:
+def measure_csv(measure_id: RowId, db: DbSession, principal: Public) -> Response:
     measure, _project = measures.visible_measure(db, measure_id=measure_id, viewer=principal)
     return Response(
         measures.data_csv(measures.view(db, measure)),

@@ -54,6 +54,7 @@ from app.projects.schemas import (
 from app.units import service as units
 from app.web import notices
 from app.web.forms import FormMulti, FormValues, field_error, rejected, validate
+from app.web.params import RowId, as_id
 from app.web.render import is_fragment_request, page, render
 from app.web.responses import redirect
 from app.web.urls import url_for
@@ -83,14 +84,6 @@ notices.register(
 
 PAGE_SIZE = 20
 OUTCOME_CHOICES = (("improvement", N_("Improvement shown")), ("not_yet", N_("Not yet")))
-
-
-def id_from(value: str | None) -> int | None:
-    """A row id from a form field or query parameter, or None when it names no row."""
-    if not value or not value.isascii() or not value.isdecimal() or len(value) > 10:
-        return None
-    number = int(value)
-    return number if 1 <= number <= ID_MAX else None
 
 
 def _project_path(project_id: int, suffix: str = "") -> str:
@@ -230,7 +223,7 @@ def tried_elsewhere_context(db: Session, values: dict[str, str]) -> dict[str, An
     """Done ideas and public projects from other places with text like ``values``' title and
     description (and ``q``, on the page of its own), away from the unit chosen."""
     text = " ".join(values.get(k, "") for k in ("title", "description", "q"))[:600]
-    unit_id = id_from(values.get("unit_id"))
+    unit_id = as_id(values.get("unit_id"))
     unit = units.get(db, unit_id) if unit_id else None
     return {
         "qi": ENUMS,
@@ -256,7 +249,7 @@ def tried_elsewhere(request: Request, db: DbSession, principal: Public) -> Respo
 
 
 def _idea_from(db: Session, raw: str | None, principal: Principal) -> Idea | None:
-    idea_id = id_from(raw)
+    idea_id = as_id(raw)
     if idea_id is None:
         return None
     try:
@@ -435,7 +428,7 @@ def _threads(rows: list[Comment]) -> list[tuple[Comment, list[Comment]]]:
 
 
 @router.get("/projects/{project_id}", name="project_page")
-def project_page(request: Request, project_id: int, db: DbSession, principal: Public) -> Response:
+def project_page(request: Request, project_id: RowId, db: DbSession, principal: Public) -> Response:
     return render(
         request, "projects/project.html", project_context(db, request, project_id, principal)
     )
@@ -443,7 +436,7 @@ def project_page(request: Request, project_id: int, db: DbSession, principal: Pu
 
 @router.post("/projects/{project_id}/comments", name="add_project_comment")
 def add_project_comment(
-    request: Request, project_id: int, db: DbSession, principal: SignedIn, values: FormValues
+    request: Request, project_id: RowId, db: DbSession, principal: SignedIn, values: FormValues
 ) -> Response:
     project = projects.visible_project(db, project_id=project_id, viewer=principal)
     if not access.can_comment_on_project(principal, project):
@@ -461,7 +454,7 @@ def add_project_comment(
             subject=Subject.of(project),
             principal=principal,
             body=values.get("body", ""),
-            parent_id=id_from(parent),
+            parent_id=as_id(parent),
         )
         db.commit()
     if comments.is_held(comment):
@@ -473,7 +466,7 @@ def add_project_comment(
 
 @router.post("/projects/{project_id}/follow", name="follow_project")
 def follow_project(
-    request: Request, project_id: int, db: DbSession, principal: SignedIn, values: FormValues
+    request: Request, project_id: RowId, db: DbSession, principal: SignedIn, values: FormValues
 ) -> Response:
     project = projects.visible_project(db, project_id=project_id, viewer=principal)
     if not access.can_follow_project(principal, project):
@@ -507,7 +500,7 @@ def _values_of(project: Project) -> dict[str, Any]:
 
 @router.get("/projects/{project_id}/edit", name="edit_project_form")
 def edit_project_form(
-    request: Request, project_id: int, db: DbSession, principal: Lead
+    request: Request, project_id: RowId, db: DbSession, principal: Lead
 ) -> Response:
     project = _editable(db, project_id, principal)
     return render(
@@ -517,7 +510,7 @@ def edit_project_form(
 
 @router.post("/projects/{project_id}/edit", name="edit_project")
 def edit_project(
-    request: Request, project_id: int, db: DbSession, principal: Lead, values: FormValues
+    request: Request, project_id: RowId, db: DbSession, principal: Lead, values: FormValues
 ) -> Response:
     project = _editable(db, project_id, principal)
     with rejected(
@@ -566,7 +559,7 @@ def manage_context(
 
 
 @router.get("/projects/{project_id}/manage", name="manage_project")
-def manage_project(request: Request, project_id: int, db: DbSession, principal: Lead) -> Response:
+def manage_project(request: Request, project_id: RowId, db: DbSession, principal: Lead) -> Response:
     """The team, the contribution log, the ideas taken up, the status and the progress score.
     Searching for ideas to take up swaps only the results (HTMX)."""
     context = manage_context(db, request, project_id, principal)
@@ -591,7 +584,7 @@ def _manage_path(project_id: int, notice: str, anchor: str = "") -> str:
 
 @router.post("/projects/{project_id}/status", name="project_status")
 def project_status(
-    request: Request, project_id: int, db: DbSession, principal: Lead, values: FormValues
+    request: Request, project_id: RowId, db: DbSession, principal: Lead, values: FormValues
 ) -> Response:
     project = _editable(db, project_id, principal)
     with _rejected_on_manage(db, request, project_id, principal, values):
@@ -607,7 +600,7 @@ def project_status(
 
 @router.post("/projects/{project_id}/progress", name="project_progress")
 def project_progress(
-    request: Request, project_id: int, db: DbSession, principal: Lead, values: FormValues
+    request: Request, project_id: RowId, db: DbSession, principal: Lead, values: FormValues
 ) -> Response:
     project = _editable(db, project_id, principal)
     with _rejected_on_manage(db, request, project_id, principal, values):
@@ -627,14 +620,14 @@ def project_progress(
 
 @router.post("/projects/{project_id}/ideas", name="link_idea")
 def link_idea(
-    request: Request, project_id: int, db: DbSession, principal: Lead, values: FormValues
+    request: Request, project_id: RowId, db: DbSession, principal: Lead, values: FormValues
 ) -> Response:
     project = _editable(db, project_id, principal)
     with _rejected_on_manage(db, request, project_id, principal, values):
         raw = values.get("idea_id", "").strip().lstrip("#")
         idea = projects.idea_to_link(
             db,
-            idea_id=id_from(raw),
+            idea_id=as_id(raw),
             viewer=principal,
             field="idea_id",
         )
@@ -645,7 +638,7 @@ def link_idea(
 
 @router.post("/projects/{project_id}/team", name="add_member")
 def add_member(
-    request: Request, project_id: int, db: DbSession, principal: Lead, values: FormValues
+    request: Request, project_id: RowId, db: DbSession, principal: Lead, values: FormValues
 ) -> Response:
     project = _editable(db, project_id, principal)
     with _rejected_on_manage(db, request, project_id, principal, values):
@@ -656,7 +649,7 @@ def add_member(
 
 @router.post("/projects/{project_id}/team/{member_id}/remove", name="remove_member")
 def remove_member(
-    request: Request, project_id: int, member_id: int, db: DbSession, principal: Lead
+    request: Request, project_id: RowId, member_id: RowId, db: DbSession, principal: Lead
 ) -> Response:
     project = _editable(db, project_id, principal)
     projects.remove_member(db, project=project, member_id=member_id)
@@ -666,7 +659,7 @@ def remove_member(
 
 @router.post("/projects/{project_id}/contributions", name="add_contribution")
 def add_contribution(
-    request: Request, project_id: int, db: DbSession, principal: Lead, values: FormValues
+    request: Request, project_id: RowId, db: DbSession, principal: Lead, values: FormValues
 ) -> Response:
     project = _editable(db, project_id, principal)
     with _rejected_on_manage(db, request, project_id, principal, values):
@@ -726,7 +719,7 @@ def _parent_options(diagram: drivers.Diagram, kind: str | None) -> list[tuple[st
 
 
 def _int_list(form: FormMulti, name: str) -> list[int]:
-    return [n for v in form.getlist(name) if isinstance(v, str) and (n := id_from(v))]
+    return [n for v in form.getlist(name) if isinstance(v, str) and (n := as_id(v))]
 
 
 def _form_dict(form: FormMulti) -> dict[str, str]:
@@ -734,7 +727,7 @@ def _form_dict(form: FormMulti) -> dict[str, str]:
 
 
 @router.get("/projects/{project_id}/drivers", name="edit_drivers")
-def edit_drivers(request: Request, project_id: int, db: DbSession, principal: Lead) -> Response:
+def edit_drivers(request: Request, project_id: RowId, db: DbSession, principal: Lead) -> Response:
     """The driver diagram editor. Choosing the kind of a new node narrows the parents it can
     have (HTMX swaps that part; without JavaScript every driver is offered)."""
     values = {"kind": request.query_params.get("kind", "")}
@@ -746,20 +739,14 @@ def _drivers_done(
     request: Request, db: Session, project_id: int, principal: Principal, notice: str
 ) -> Response:
     if is_fragment_request(request):
-        context = drivers_context(db, project_id, principal) | {"notice": _(_NOTICE_TEXT[notice])}
+        context = drivers_context(db, project_id, principal) | {"notice": notices.text(notice)}
         return render(request, "projects/drivers.html", context, block="editor")
     return redirect(request, url_for("edit_drivers", project_id=project_id) + f"?notice={notice}")
 
 
-_NOTICE_TEXT = {
-    "driver-added": N_("The driver diagram has been updated."),
-    "driver-removed": N_("It has been taken off the driver diagram."),
-}
-
-
 @router.post("/projects/{project_id}/drivers", name="add_driver")
 def add_driver(
-    request: Request, project_id: int, db: DbSession, principal: Lead, form: FormMulti
+    request: Request, project_id: RowId, db: DbSession, principal: Lead, form: FormMulti
 ) -> Response:
     project = _editable(db, project_id, principal)
     values = _form_dict(form)
@@ -794,8 +781,8 @@ def add_driver(
 @router.post("/projects/{project_id}/drivers/{node_id}", name="update_driver")
 def update_driver(
     request: Request,
-    project_id: int,
-    node_id: int,
+    project_id: RowId,
+    node_id: RowId,
     db: DbSession,
     principal: Lead,
     form: FormMulti,
@@ -826,7 +813,7 @@ def update_driver(
 
 @router.post("/projects/{project_id}/drivers/{node_id}/remove", name="remove_driver")
 def remove_driver(
-    request: Request, project_id: int, node_id: int, db: DbSession, principal: Lead
+    request: Request, project_id: RowId, node_id: RowId, db: DbSession, principal: Lead
 ) -> Response:
     project = _editable(db, project_id, principal)
     drivers.remove(db, project=project, node=drivers.node_of(db, project, node_id))
@@ -859,7 +846,7 @@ def pdsa_form_context(
 
 
 @router.get("/projects/{project_id}/pdsa/new", name="new_pdsa")
-def new_pdsa(request: Request, project_id: int, db: DbSession, principal: Lead) -> Response:
+def new_pdsa(request: Request, project_id: RowId, db: DbSession, principal: Lead) -> Response:
     project = _editable(db, project_id, principal)
     values = {"change_idea_id": request.query_params.get("change_idea", "")}
     return render(request, "projects/pdsa_form.html", pdsa_form_context(db, project, values, []))
@@ -867,7 +854,7 @@ def new_pdsa(request: Request, project_id: int, db: DbSession, principal: Lead) 
 
 @router.post("/projects/{project_id}/pdsa", name="create_pdsa")
 def create_pdsa(
-    request: Request, project_id: int, db: DbSession, principal: Lead, values: FormValues
+    request: Request, project_id: RowId, db: DbSession, principal: Lead, values: FormValues
 ) -> Response:
     project = _editable(db, project_id, principal)
     with rejected(
@@ -927,14 +914,14 @@ def pdsa_context(
 
 @router.get("/projects/{project_id}/pdsa/{cycle_id}", name="pdsa_page")
 def pdsa_page(
-    request: Request, project_id: int, cycle_id: int, db: DbSession, principal: Public
+    request: Request, project_id: RowId, cycle_id: RowId, db: DbSession, principal: Public
 ) -> Response:
     return render(request, "projects/pdsa.html", pdsa_context(db, project_id, cycle_id, principal))
 
 
 @router.get("/projects/{project_id}/pdsa/{cycle_id}/edit", name="edit_pdsa_form")
 def edit_pdsa_form(
-    request: Request, project_id: int, cycle_id: int, db: DbSession, principal: Lead
+    request: Request, project_id: RowId, cycle_id: RowId, db: DbSession, principal: Lead
 ) -> Response:
     project = _editable(db, project_id, principal)
     cycle = pdsa.cycle_of(db, project, cycle_id)
@@ -949,8 +936,8 @@ def edit_pdsa_form(
 @router.post("/projects/{project_id}/pdsa/{cycle_id}/edit", name="edit_pdsa")
 def edit_pdsa(
     request: Request,
-    project_id: int,
-    cycle_id: int,
+    project_id: RowId,
+    cycle_id: RowId,
     db: DbSession,
     principal: Lead,
     values: FormValues,
@@ -979,8 +966,8 @@ def edit_pdsa(
 @router.post("/projects/{project_id}/pdsa/{cycle_id}/advance", name="advance_pdsa")
 def advance_pdsa(
     request: Request,
-    project_id: int,
-    cycle_id: int,
+    project_id: RowId,
+    cycle_id: RowId,
     db: DbSession,
     principal: Lead,
     values: FormValues,
