@@ -26,7 +26,6 @@ import pyotp
 from markupsafe import Markup
 from sqlmodel import Session
 
-from app.accounts import passwords
 from app.accounts import repository as repo
 from app.accounts import service as accounts
 from app.accounts.principal import Principal
@@ -201,18 +200,10 @@ def _replace_recovery_codes(db: Session, user_id: int) -> list[str]:
     return codes
 
 
-def _check_password(user: User, password: str) -> None:
-    ok, _unused = passwords.verify_password(password, user.password_hash)
-    if not ok:
-        raise InvalidInput(
-            errors=[accounts.field_error("password", _("Your password is not right"))]
-        )
-
-
 def new_recovery_codes(db: Session, *, user: User, password: str, ip_address: str) -> list[str]:
     """Replace the person's recovery codes (the old ones stop working); needs the password."""
     assert user.id is not None
-    _check_password(user, password)
+    accounts.require_password(user, password)
     if not is_enabled(db, user_id=user.id):
         raise Conflict(_("Two-step sign-in is not on for your account."))
     codes = _replace_recovery_codes(db, user.id)
@@ -233,7 +224,7 @@ def turn_off(db: Session, *, user: User, password: str, ip_address: str) -> None
     """Remove the person's app and recovery codes; needs the password. If their roles need
     two-step sign-in, they are asked to set it up again (with a new phone, say) at once."""
     assert user.id is not None
-    _check_password(user, password)
+    accounts.require_password(user, password)
     if not repo.delete_second_factor(db, user.id):
         raise Conflict(_("Two-step sign-in is not on for your account."))
     audit.record(

@@ -483,11 +483,16 @@ def export_data(db: Session, *, user: User, ip_address: str) -> dict[str, Any]:
     return data
 
 
-def delete_account(db: Session, *, user: User, password: str, ip_address: str) -> None:
-    """Anonymise the person; keep their contributions (shown as from a deleted account)."""
+def require_password(user: User, password: str) -> None:
+    """The person's own password, typed again to confirm a change (or ``InvalidInput``)."""
     ok, _unused = passwords.verify_password(password, user.password_hash)
     if not ok:
         raise InvalidInput(errors=[field_error("password", _("Your password is not right"))])
+
+
+def delete_account(db: Session, *, user: User, password: str, ip_address: str) -> None:
+    """Anonymise the person; keep their contributions (shown as from a deleted account)."""
+    require_password(user, password)
     assert user.id is not None
     now = utcnow()
     repo.revoke_sessions(db, user.id, now)

@@ -153,3 +153,18 @@ def _confirmed_email(principal: Principal) -> str | None:
     """Where the crisis help may be emailed: an address the person has proved is theirs."""
     user = principal.user
     return user.email if user.email_confirmed_at is not None else None
+
+
+def threads(rows: list[Comment]) -> list[tuple[Comment, list[Comment]]]:
+    """Comments as the page shows them: each top-level comment with its replies, oldest reply
+    first (the order of ``rows`` is kept for the top level)."""
+    replies: dict[int, list[Comment]] = {}
+    tops: list[Comment] = []
+    for c in rows:
+        if c.parent_id is None:
+            tops.append(c)
+        else:
+            replies.setdefault(c.parent_id, []).append(c)
+    for thread in replies.values():
+        thread.sort(key=lambda c: c.id or 0)
+    return [(c, replies.get(c.id or 0, [])) for c in tops]

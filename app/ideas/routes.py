@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.accounts.principal import Principal, submitter_public
 from app.comments import access as comments_access
 from app.comments import repository as comments_repo
+from app.comments import service as comments_service
 from app.config import get_settings
 from app.core import signing
 from app.core.subjects import Subject
@@ -24,7 +25,7 @@ from app.ideas import repository as repo
 from app.ideas import service as ideas
 from app.ideas.repository import BoardFilters, Sort
 from app.ideas.schemas import BENEFIT_MAX, DESCRIPTION_MAX, TITLE_MAX, IdeaInput
-from app.models import Comment, Idea, IdeaStatus
+from app.models import Idea, IdeaStatus
 from app.models.base import ID_MAX
 from app.projects import service as idea_projects
 from app.safeguarding import access as safeguarding_access
@@ -262,19 +263,6 @@ def receipt(request: Request, receipt: str, db: DbSession, principal: Public) ->
 # --- the idea page ------------------------------------------------------------------------
 
 
-def _threads(comments: list[Comment]) -> list[tuple[Comment, list[Comment]]]:
-    replies: dict[int, list[Comment]] = {}
-    tops: list[Comment] = []
-    for c in comments:
-        if c.parent_id is None:
-            tops.append(c)
-        else:
-            replies.setdefault(c.parent_id, []).append(c)
-    for thread in replies.values():
-        thread.sort(key=lambda c: c.id or 0)
-    return [(c, replies.get(c.id or 0, [])) for c in tops]
-
-
 def idea_context(
     db: Session,
     request: Request,
@@ -304,7 +292,7 @@ def idea_context(
             [*repo.events(db, idea_id), *from_projects["project_events"]],  # type: ignore[misc]
             key=lambda e: e.id or 0,
         ),
-        "threads": _threads(comments),
+        "threads": comments_service.threads(comments),
         "comment_order": "newest" if newest_first else "oldest",
         "voted": bool(votes_repo.voted_ids(db, user_id=user_id, idea_ids=[idea_id])),
         "following": follows_repo.is_following(db, subject, user_id),

@@ -25,7 +25,6 @@ from app.ideas import service as ideas
 from app.measures import repository as measures_repo
 from app.measures import service as measures
 from app.models import (
-    Comment,
     CoproductionStage,
     DriverKind,
     Idea,
@@ -397,7 +396,7 @@ def project_context(
         "stages": [(stage, getattr(project, f"rung_{stage.value}")) for stage in CoproductionStage],
         "contributions": repo.contributions(db, project_id) if may_contributions else [],
         "members_by_id": {m.id: (user.display_name if user else m.name) for m, user in members},
-        "threads": _threads(comment_rows),
+        "threads": comments.threads(comment_rows),
         "following": follows_repo.is_following(db, subject, user_id),
         "may": {
             "edit": access.can_edit_project(principal, project),
@@ -412,19 +411,6 @@ def project_context(
         "errors": errors or [],
         "values": values or {},
     }
-
-
-def _threads(rows: list[Comment]) -> list[tuple[Comment, list[Comment]]]:
-    replies: dict[int, list[Comment]] = {}
-    tops: list[Comment] = []
-    for c in rows:
-        if c.parent_id is None:
-            tops.append(c)
-        else:
-            replies.setdefault(c.parent_id, []).append(c)
-    for thread in replies.values():
-        thread.sort(key=lambda c: c.id or 0)
-    return [(c, replies.get(c.id or 0, [])) for c in tops]
 
 
 @router.get("/projects/{project_id}", name="project_page")
