@@ -725,7 +725,7 @@ def _drivers_done(
     request: Request, db: Session, project_id: int, principal: Principal, notice: str
 ) -> Response:
     if is_fragment_request(request):
-        context = drivers_context(db, project_id, principal) | {"notice": notices.text(notice)}
+        context = drivers_context(db, project_id, principal) | {"notice": notices.message(notice)}
         return render(request, "projects/drivers.html", context, block="editor")
     return redirect(request, url_for("edit_drivers", project_id=project_id) + f"?notice={notice}")
 

@@ -24,11 +24,11 @@ def known(code: str) -> bool:
     return code in _NOTICES
 
 
-def text(code: str) -> str:
+def message(code: str) -> str:
     """A registered notice's words (for an HTMX fragment, which has no redirect to carry it)."""
     return _(_NOTICES[code])
 
 
 def notice_from(request: Request) -> str | None:
     code = request.query_params.get("notice")
-    return text(code) if code in _NOTICES else None
+    return message(code) if code in _NOTICES else None
