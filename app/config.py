@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = True
     mail_from: str = "Fullcircle <no-reply@fullcircle.invalid>"
+    #: SQLite (the embedded default) only: the server runs the background jobs itself (sends
+    #: the outbox, digests, retention) every ``embedded_worker_seconds``. With PostgreSQL run
+    #: ``fullcircle worker`` instead (as many as you like).
+    embedded_worker: bool = True
+    embedded_worker_seconds: float = Field(default=10.0, gt=0)
     safeguarding_emails: Annotated[list[EmailStr], NoDecode] = []
     #: Told when an urgent safeguarding item is not acknowledged in time.
     safeguarding_backup_emails: Annotated[list[EmailStr], NoDecode] = []

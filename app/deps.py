@@ -30,6 +30,7 @@ from app.errors import (
     wants_json,
 )
 from app.models import Role, TokenScope
+from app.notifications import repository as notifications_repo
 from app.security.middleware import UNSAFE_METHODS
 from app.web.urls import url_for
 
@@ -112,7 +113,21 @@ def _resolve(request: Request, db: Session, *, touch: bool = True) -> Principal 
     request.state.principal = principal
     request.state.user = principal.user if principal else None
     request.state.roles = principal.roles if principal else frozenset()
+    request.state.unread = _unread(request, db, principal)
     return principal
+
+
+def _unread(request: Request, db: Session, principal: Principal | None) -> int | None:
+    """Unread notifications for the page header: one indexed count, for signed-in people's
+    full pages only (not the API, HTMX fragments or writes, which redirect)."""
+    if (
+        principal is None
+        or request.method != "GET"
+        or request.url.path.startswith(API_PREFIX)
+        or request.headers.get("HX-Request") == "true"
+    ):
+        return None
+    return notifications_repo.unread_count(db, user_id=principal.user_id)
 
 
 def identify(request: Request) -> None:

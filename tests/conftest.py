@@ -11,6 +11,9 @@ import pytest
 os.environ["FULLCIRCLE_ENV"] = "test"
 # Tests read their own writes at once; the microcache has its own tests (tests/test_pagecache.py).
 os.environ.setdefault("FULLCIRCLE_PUBLIC_CACHE_SECONDS", "0")
+# Tests run the background jobs themselves (tests/notifications/test_worker.py starts the
+# server's own worker thread where it is the subject).
+os.environ.setdefault("FULLCIRCLE_EMBEDDED_WORKER", "false")
 os.environ.setdefault(
     "DATABASE_URL", os.environ.get("TEST_DATABASE_URL") or "sqlite:///./test-unused.db"
 )
@@ -23,7 +26,19 @@ from app import db as app_db  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrations_state import upgrade  # noqa: E402
+from app.settings import service as site_settings  # noqa: E402
+from app.settings.schemas import Policy  # noqa: E402
 from tests.helpers import IS_POSTGRES, TEST_DATABASE_URL, SmtpServer  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def publish_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run with the moderation policy from before it was a setting: only accounts whose
+    email is not confirmed wait. The policy's own tests (tests/settings) override this fixture
+    and check the real defaults (anonymous authors and new accounts wait)."""
+    monkeypatch.setattr(
+        site_settings, "DEFAULT_POLICY", Policy(anonymous_wait=False, new_accounts_wait=False)
+    )
 
 
 @pytest.fixture(scope="session")

@@ -35,8 +35,10 @@ from app.models import (
 from app.moderation import access as moderation
 from app.projects import access as projects_access
 from app.safeguarding import access as safeguarding
+from app.settings.schemas import Policy
+from app.triage import access as triage_access
 from app.votes import access as votes
-from tests.factories import create_user
+from tests.factories import create_unit, create_user
 from tests.ideas.factories import create_comment, create_idea
 from tests.projects.factories import create_project
 
@@ -125,6 +127,29 @@ ROLE_QUESTIONS = {
     moderation.can_moderate: {"moderator", "admin"},
     safeguarding.can_work_items: {"moderator", "safeguarding_lead", "admin"},
     safeguarding.can_see_original: {"moderator", "safeguarding_lead", "admin"},
+    triage_access.can_use_triage: {
+        "staff",
+        "improvement_lead",
+        "moderator",
+        "safeguarding_lead",
+        "admin",
+    },
+}
+
+#: waits_for_moderator: (the moderation policy) -> whose ideas and comments wait. Everyone
+#: above has confirmed their email and their account is brand new, with nothing published.
+POLICIES = {
+    "defaults": Policy(),
+    "anonymous-publish": Policy(anonymous_wait=False),
+    "new-accounts-publish": Policy(new_accounts_wait=False),
+    "nobody-waits": Policy(anonymous_wait=False, new_accounts_wait=False),
+}
+NEW_AND_UNVERIFIED = {"author", "service_user", "carer"}
+WAITS = {
+    "defaults": {"anonymous", *NEW_AND_UNVERIFIED},
+    "anonymous-publish": NEW_AND_UNVERIFIED,
+    "new-accounts-publish": {"anonymous"},
+    "nobody-waits": set(),
 }
 
 
@@ -151,6 +176,32 @@ class TestIdeas:
     @pytest.mark.parametrize("visibility", list(Visibility))
     def test_lists_show_only_published_ideas_to_everyone(self, visibility: Visibility) -> None:
         assert ideas.is_listed(idea(visibility)) is (visibility == Visibility.published)
+
+
+class TestAuthorsStayInControl:
+    """Only its author changes (while ``submitted``, not held or taken down) or withdraws
+    (until done or merged) an idea; the receipt link proves authorship without an account."""
+
+    @pytest.mark.parametrize("receipt", [False, True])
+    @pytest.mark.parametrize("status", list(IdeaStatus))
+    @pytest.mark.parametrize("visibility", list(Visibility))
+    @pytest.mark.parametrize("who", sorted(WHO))
+    def test_who_changes_and_withdraws_an_idea(
+        self, who: str, visibility: Visibility, status: IdeaStatus, receipt: bool
+    ) -> None:
+        mine = who == "author" or receipt
+        row = idea(visibility, status)
+        editable = status == IdeaStatus.submitted and visibility in (
+            Visibility.published,
+            Visibility.pending_moderation,
+        )
+        withdrawable = status not in (IdeaStatus.done, IdeaStatus.duplicate)
+        asker = principal(who)
+        assert ideas.can_edit_idea(asker, row, has_receipt=receipt) is (mine and editable)
+        assert ideas.can_withdraw_idea(asker, row, has_receipt=receipt) is (mine and withdrawable)
+        row.withdrawn_at = utcnow()
+        assert ideas.can_edit_idea(asker, row, has_receipt=receipt) is False
+        assert ideas.can_withdraw_idea(asker, row, has_receipt=receipt) is False
 
 
 class TestVotes:
@@ -213,6 +264,10 @@ class TestCommentsAndFollows:
         mine = who == "author"
         assert comments.can_edit_comment(principal(who), comment) is (mine and edit)
         assert comments.can_delete_comment(principal(who), comment) is (mine and delete)
+        # Held for safeguarding: what it told stays as it was (its author may still delete it).
+        comment.visibility = Visibility.held
+        assert comments.can_edit_comment(principal(who), comment) is False
+        assert comments.can_delete_comment(principal(who), comment) is (mine and delete)
 
 
 class TestRoleQuestions:
@@ -223,6 +278,33 @@ class TestRoleQuestions:
     )
     def test_role_questions(self, question: Callable[[Principal | None], bool], who: str) -> None:
         assert question(principal(who)) is (who in ROLE_QUESTIONS[question])
+
+
+class TestWhoWaitsForAModerator:
+    @pytest.mark.parametrize("case", cases(WAITS), ids=case_id)
+    def test_by_policy(self, case: tuple[str, str, bool]) -> None:
+        who, policy, waits = case
+        assert moderation.waits_for_moderator(principal(who), POLICIES[policy]) is waits
+
+    @pytest.mark.parametrize("who", sorted(SIGNED_IN))
+    def test_an_unconfirmed_account_always_waits_unless_staff_or_trusted(self, who: str) -> None:
+        asking = principal(who)
+        assert asking is not None
+        asking.user.email_confirmed_at = None
+        nobody_waits = POLICIES["nobody-waits"]
+        assert moderation.waits_for_moderator(asking, nobody_waits) is not asking.is_staff
+        asking.user.trusted = True
+        assert moderation.waits_for_moderator(asking, Policy()) is False
+
+    def test_an_account_is_no_longer_new_once_old_or_published_enough(self) -> None:
+        asking = principal("service_user")
+        assert asking is not None
+        policy = Policy()
+        many = policy.trust_after_published
+        assert moderation.waits_for_moderator(asking, policy, published=lambda: many) is False
+        assert moderation.waits_for_moderator(asking, policy, published=lambda: many - 1)
+        asking.user.created_at = utcnow() - timedelta(days=policy.new_account_days, seconds=1)
+        assert moderation.waits_for_moderator(asking, policy) is False
 
 
 class TestSqlAgreesWithPython:
@@ -364,10 +446,91 @@ class TestProjects:
         assert listed == {p.id for p in made.values() if projects_access.is_published(p)}
 
 
+# --- triage -----------------------------------------------------------------------------------
+
+#: An idea's owner in the triage table: nobody, someone else, or the person asking.
+NOBODY, SOMEONE_ELSE, ASKER = "nobody", "someone else", "asker"
+
+
+class TestTriage:
+    @pytest.mark.parametrize(
+        ("who", "member_of", "unit_path", "owner", "allowed"),
+        [
+            ("anonymous", (), "/1/4/", NOBODY, False),
+            ("author", ("/1/4/",), "/1/4/", NOBODY, False),
+            ("service_user", ("/1/4/",), "/1/4/", NOBODY, False),
+            ("carer", (), "/1/4/", NOBODY, False),
+            # Any staff while nobody owns it.
+            ("staff", (), "/1/4/", NOBODY, True),
+            ("staff", (), "/1/4/", SOMEONE_ELSE, False),
+            # Staff of its unit or a unit above it.
+            ("staff", ("/1/4/",), "/1/4/", SOMEONE_ELSE, True),
+            ("staff", ("/1/4/",), "/1/4/9/", SOMEONE_ELSE, True),
+            ("staff", ("/1/4/9/",), "/1/4/", SOMEONE_ELSE, False),
+            ("staff", ("/1/5/",), "/1/4/", SOMEONE_ELSE, False),
+            ("staff", ("/1/5/", "/1/4/"), "/1/4/9/", SOMEONE_ELSE, True),
+            # Its owner.
+            ("staff", (), "/1/4/", ASKER, True),
+            ("improvement_lead", (), "/1/4/", SOMEONE_ELSE, False),
+            ("improvement_lead", ("/1/",), "/1/4/", SOMEONE_ELSE, True),
+            ("safeguarding_lead", (), "/1/4/", SOMEONE_ELSE, False),
+            ("safeguarding_lead", (), "/1/4/", NOBODY, True),
+            # Moderators and admins: every idea.
+            ("moderator", (), "/1/4/", SOMEONE_ELSE, True),
+            ("admin", (), "/1/4/9/", SOMEONE_ELSE, True),
+        ],
+    )
+    def test_who_triages_an_idea_and_reads_its_notes(
+        self, who: str, member_of: tuple[str, ...], unit_path: str, owner: str, allowed: bool
+    ) -> None:
+        asking = principal(who)
+        row = idea(Visibility.published)
+        row.owner_id = {NOBODY: None, SOMEONE_ELSE: 999, ASKER: asking.user_id if asking else 0}[
+            owner
+        ]
+        paths = frozenset(member_of)
+        for question in (triage_access.can_triage, triage_access.can_see_staff_notes):
+            assert question(asking, row, unit_path=unit_path, member_paths=paths) is allowed
+
+    @pytest.mark.parametrize("who", sorted(WHO))
+    def test_the_queue_clause_agrees(self, db: Session, who: str) -> None:
+        parent = create_unit(db, kind=UnitKind.directorate)
+        team = create_unit(db, parent=parent)
+        other = create_unit(db)
+        owner = create_user(db, roles={Role.staff})
+        made = [create_idea(db, unit=u) for u in (parent, team, other, parent, team, other)]
+        for row in made[3:]:
+            row.owner_id = owner.id
+            db.add(row)
+        db.commit()
+        asking = principal(who)
+        paths = frozenset({parent.path})
+        ids = [r.id for r in made]
+        found = set(
+            db.scalars(
+                select(Idea.id)
+                .join(Unit, col(Unit.id) == col(Idea.unit_id))
+                .where(
+                    col(Idea.id).in_(ids),
+                    triage_access.triage_clause(asking, member_paths=paths),
+                )
+            )
+        )
+        unit_of = {u.id: u.path for u in (parent, team, other)}
+        expected = {
+            r.id
+            for r in made
+            if triage_access.can_triage(asking, r, unit_path=unit_of[r.unit_id], member_paths=paths)
+        }
+        assert found == expected
+
+
 def test_every_access_function_is_in_a_table() -> None:
     """A new access function needs rows here before it can be used."""
     covered = {
         ideas.can_see_idea,
+        ideas.can_edit_idea,
+        ideas.can_withdraw_idea,
         ideas.is_listed,
         votes.can_vote,
         votes.voting_open,
@@ -386,6 +549,8 @@ def test_every_access_function_is_in_a_table() -> None:
         measures_access.can_see_measure,
         measures_access.can_see_matrix,
         *PROJECT_ROLE_QUESTIONS,
+        triage_access.can_triage,
+        triage_access.can_see_staff_notes,
     }
     modules = (
         ideas,
@@ -396,6 +561,7 @@ def test_every_access_function_is_in_a_table() -> None:
         safeguarding,
         projects_access,
         measures_access,
+        triage_access,
     )
     found = {
         getattr(m, name)

@@ -129,7 +129,7 @@ class TestReports:
 
     def report(self, idea: Idea, **fields: Any) -> Report:
         assert idea.id is not None
-        return Report(idea_id=idea.id, reason=ReportReason.risk, **fields)
+        return Report(idea_id=idea.id, target=f"idea:{idea.id}", reason=ReportReason.risk, **fields)
 
     def test_resolved_reports_go_after_the_period(self, engine: Engine, idea: Idea) -> None:
         period = days(get_settings().retention_report_days)

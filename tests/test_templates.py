@@ -43,6 +43,7 @@ from app.models import (
     SafeguardingStatus,
 )
 from app.models.projects import ENUMS
+from app.moderation import service as moderation
 from app.projects import drivers as drivers_module
 from app.qi.chart import Annotation
 from app.web.render import TEMPLATE_DIR, environment
@@ -113,6 +114,9 @@ PERSON = SimpleNamespace(
     identity="carer",
     created_at=NOW,
     email_confirmed_at=None,
+    email_updates=True,
+    digest_daily=False,
+    trusted=False,
 )
 UNIT = SimpleNamespace(id=3, name=hostile("unit"), kind="team", slug=hostile("slug"))
 IDEA = SimpleNamespace(
@@ -124,9 +128,19 @@ IDEA = SimpleNamespace(
     submitted_as="carer",
     helped_by_id=3,
     visibility="published",
+    moderation_reason=None,
+    author_id=None,
     created_at=NOW,
     vote_count=2,
     comment_count=1,
+    # Triage: the original of a duplicate, its owner, its first response.
+    merged_into_id=4,
+    owner_id=7,
+    first_response_at=None,
+    unit_id=3,
+    # Changed, then withdrawn, by its author.
+    edited_at=NOW,
+    withdrawn_at=NOW,
 )
 COMMENT = SimpleNamespace(
     id=5,
@@ -157,6 +171,15 @@ ERRORS = [
     {"field": ATTR_XSS, "msg": hostile("other message")},
 ]
 VALUES = {
+    # The moderation policy and local terms (app/settings).
+    "anonymous_wait": "yes",
+    "new_accounts_wait": "no",
+    "new_account_days": hostile("typed days"),
+    "trust_after_published": "3",
+    "shared_address_hard_cap": "50",
+    "phrase": hostile("typed phrase"),
+    "level": "urgent",
+    "sample": hostile("typed sample"),
     "email": hostile("typed email"),
     "display_name": hostile("typed name"),
     "identity": "carer",
@@ -405,13 +428,63 @@ SAFEGUARDING_ENTRY = SimpleNamespace(
     contacts=[hostile("contact")],
     overdue=True,
     submitted_at=NOW,
+    acknowledged_by=hostile("acknowledged by"),
+    closed_by=hostile("closed by"),
 )
+
+# Moderation: an idea waiting after reports and a reported comment, as the queue sees them.
+MOD_IDEA = SimpleNamespace(
+    **vars(IDEA)
+    | {
+        "visibility": "pending_moderation",
+        "screening_level": "none",
+        "screening_reasons": [hostile("screening reason")],
+        "moderation_flags": [hostile("flag")],
+        "moderation_reason": hostile("moderation reason"),
+        "author_id": PERSON.id,
+    }
+)
+MOD_COMMENT = SimpleNamespace(
+    **vars(COMMENT)
+    | {
+        "visibility": "published",
+        "screening_level": "none",
+        "screening_reasons": [hostile("screening reason")],
+        "moderation_reason": None,
+    }
+)
+MOD_REPORT = SimpleNamespace(reason="abusive", details=hostile("report details"), created_at=NOW)
+MOD_IDEA_ENTRY = moderation.Entry(
+    moderation.Item(idea=MOD_IDEA),  # type: ignore[arg-type]
+    [MOD_REPORT],  # type: ignore[list-item]
+    None,
+    True,
+)
+MOD_COMMENT_ENTRY = moderation.Entry(
+    moderation.Item(comment=MOD_COMMENT),  # type: ignore[arg-type]
+    [MOD_REPORT],  # type: ignore[list-item]
+    hostile("about"),
+    False,
+)
+
+
+def moderation_item(entry: moderation.Entry) -> dict[str, Any]:
+    return {
+        "entry": entry,
+        "item": entry.item,
+        "text": entry.item.fields(),
+        "reject_reasons": moderation.RejectReason,
+        "decide_url": "/moderation/ideas/9/decision",
+        "redact_url": "/moderation/ideas/9/redact",
+    }
+
 
 BASE_CONTEXT: dict[str, Any] = {
     # What app.web.render.render always provides.
     "request": SimpleNamespace(base_url="http://testserver/", url=SimpleNamespace(path="/")),
     "current_user": PERSON,
     "current_roles": frozenset({Role.admin}),
+    "unread_count": 3,
     "csp_nonce": "nonce-for-tests",
     "path": "/admin",
     # What the routes provide.
@@ -484,6 +557,28 @@ BASE_CONTEXT: dict[str, Any] = {
     ],
     "person": PERSON,
     "person_roles": frozenset({"carer"}),
+    # Site settings: local terms and what screening made of a sample.
+    "terms": [
+        SimpleNamespace(
+            id=2,
+            kind="risk_phrase",
+            phrase=hostile("phrase"),
+            level="urgent",
+            category="self_harm",
+            created_at=NOW,
+        )
+    ],
+    "kind_labels": {"risk_phrase": "Risk phrase", "place": "Place"},
+    "risk_categories": ["local_phrase", "self_harm"],
+    "soft_limit": 5,
+    "tried_screening": SimpleNamespace(
+        held=True,
+        level="urgent",
+        risks=[SimpleNamespace(reason=hostile("risk reason"))],
+        identifiers=[SimpleNamespace(category="phone_number")],
+        redacted_text=hostile("redacted"),
+    ),
+    "held": True,
     "member_of": {3},
     "people": [PERSON],
     "q": hostile("search"),
@@ -549,7 +644,18 @@ BASE_CONTEXT: dict[str, Any] = {
     "response_days": 10,
     "done": False,
     "activity": [(EVENT, IDEA)],
-    "notifications": [(SimpleNamespace(read_at=None, kind="comment", created_at=NOW), IDEA)],
+    "notifications": [
+        SimpleNamespace(
+            notification=SimpleNamespace(read_at=None, kind="comment", created_at=NOW),
+            idea=IDEA,
+            project=None,
+        ),
+        SimpleNamespace(
+            notification=SimpleNamespace(read_at=NOW, kind="project_status", created_at=NOW),
+            idea=None,
+            project=PROJECT,
+        ),
+    ],
     "mine": [IDEA],
     # Unit posters: the QR code is SVG the app draws itself.
     "qr_svg": Markup('<svg class="fc-qr" viewBox="0 0 1 1"></svg>'),
@@ -601,6 +707,8 @@ BASE_CONTEXT: dict[str, Any] = {
     "entries": [SAFEGUARDING_ENTRY],
     "entry": SAFEGUARDING_ENTRY,
     "escalate_minutes": 30,
+    "closed": True,
+    "own": {"edit": True, "withdraw": True},
     "statuses": SafeguardingStatus,
     "original": {"title": hostile("original title"), "description": hostile("original")},
     "comment_originals": {COMMENT.id: {"body": hostile("original comment")}},
@@ -613,6 +721,60 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "activity/me.html": {"voted": [IDEA], "following": [IDEA]},
     "projects/form.html": {"stages": [(CoproductionStage.defining, "rung_defining")]},
     "projects/library.html": {"big_i": {PROJECT.id}},
+    "moderation/queue.html": {"entries": [MOD_IDEA_ENTRY, MOD_COMMENT_ENTRY]},
+    "moderation/item.html": moderation_item(MOD_IDEA_ENTRY),
+    "moderation/_outcome.html": {
+        "idea": SimpleNamespace(visibility="hidden", moderation_reason=hostile("reason"))
+    },
+    "triage/queue.html": {
+        "queue": SimpleNamespace(
+            entries=[
+                SimpleNamespace(
+                    idea=IDEA,
+                    row=SimpleNamespace(
+                        owner_name=hostile("owner"),
+                        unit_name=hostile("unit"),
+                        category_name=hostile("category"),
+                    ),
+                    age_days=3,
+                    due=NOW.date(),
+                    overdue=True,
+                )
+            ],
+            total=60,
+            page=1,
+            pages=2,
+        ),
+        "chosen": {"unit": "", "category": "", "status": "", "only": ["overdue"], "sort": "due"},
+        "filter_query": "sort=due",
+        "queue_statuses": ["submitted", "under_review"],
+    },
+    "triage/idea.html": {
+        "triaged": SimpleNamespace(
+            idea=IDEA,
+            unit=UNIT,
+            category=SimpleNamespace(name=hostile("category")),
+            owner_name=hostile("owner"),
+            due=NOW.date(),
+            overdue=True,
+        ),
+        "notes": [(SimpleNamespace(id=3, body=hostile("note"), created_at=NOW), hostile("author"))],
+        "staff": [PERSON],
+        "moves": ["accepted", "duplicate"],
+        "needs_message": ["done", "not_taken_forward"],
+        "original": IDEA,
+        "check": SimpleNamespace(
+            has_identifiers=True,
+            removed=[hostile("kind")],
+            public=hostile("public"),
+            hard_to_read=True,
+            score=42.5,
+            reading=hostile("hard to read"),
+        ),
+        "check_form": "status",
+        "values": VALUES
+        | {"form": "status", "message": hostile("message"), "duplicate_of": hostile("dup")},
+    },
 }
 
 
@@ -642,6 +804,7 @@ def render_cases() -> list[tuple[str, str | None, dict[str, Any]]]:
         ("accounts/mfa_setup.html", None, {"setup_started": False, "required": False}),
         ("accounts/mfa_code.html", None, {"recovery": False}),
         ("accounts/mfa_confirm.html", None, {"purpose": "codes"}),
+        ("moderation/item.html", None, moderation_item(MOD_COMMENT_ENTRY)),
     ]
     return cases
 

@@ -23,6 +23,6 @@ def my_activity(request: Request, db: DbSession, principal: SignedIn) -> Respons
             "mine": ideas_repo.ideas_of(db, user_id=user_id),
             "voted": votes_repo.voted_by(db, user_id=user_id),
             "following": follows_repo.ideas_followed_by(db, user_id=user_id),
-            "notifications": notifications.for_user(db, user_id=user_id),
+            "notifications": notifications.for_user(db, principal=principal),
         },
     )

@@ -48,7 +48,7 @@ def add_comment(
             parent_id=(as_id(parent) or 0) if parent else None,
         )
         db.commit()
-    if comments.is_held(comment):
+    if comments.is_waiting(comment):
         return redirect(request, url_for("comment_held", comment_id=comment.id))
     return redirect(
         request,
@@ -60,12 +60,15 @@ def add_comment(
 def comment_held(
     request: Request, comment_id: RowId, db: DbSession, principal: SignedIn
 ) -> Response:
-    """Its author's confirmation for a comment a person must read first, with crisis help."""
+    """Its author's confirmation for a comment a person must read first (with crisis help
+    when it is held for safeguarding, or waiting for a moderator)."""
     comment = _own_comment(db, comment_id, principal)
-    if not comments.is_held(comment):
+    if not comments.is_waiting(comment):
         return redirect(request, subject_page(comment) + f"#comment-{comment.id}")
     return render(
-        request, "comments/held.html", {"comment": comment, "back": subject_page(comment)}
+        request,
+        "comments/held.html",
+        {"comment": comment, "held": comments.is_held(comment), "back": subject_page(comment)},
     )
 
 
@@ -117,7 +120,7 @@ def edit_comment(
             db, comment_id=comment_id, principal=principal, body=values.get("body", "")
         )
         db.commit()
-    if comments.is_held(comment):
+    if comments.is_waiting(comment):
         return redirect(request, url_for("comment_held", comment_id=comment.id))
     return redirect(request, subject_page(comment) + f"#comment-{comment.id}")
 

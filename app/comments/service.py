@@ -17,6 +17,7 @@ from app.moderation import service as moderation
 from app.notifications import service as notifications
 from app.safeguarding import repository as safeguarding_repo
 from app.safeguarding import service as safeguarding
+from app.settings import service as site_settings
 
 BODY_MAX = 5000
 
@@ -64,7 +65,14 @@ def add(
         _("You have commented a lot in the last hour. Please wait a while."),
     )
     user = principal.user
-    screened = moderation.screen_fields({"body": body})
+    screened = moderation.screen_fields({"body": body}, local_terms=site_settings.local_terms(db))
+    if screened.held:
+        visibility = Visibility.held
+    elif site_settings.author_waits(db, author=principal, policy=site_settings.policy(db)):
+        # New accounts, and accounts whose email is not confirmed, wait for a moderator.
+        visibility = Visibility.pending_moderation
+    else:
+        visibility = Visibility.published
     comment = Comment(
         subject_kind=subject.kind,
         subject_id=subject.id,
@@ -75,7 +83,7 @@ def add(
         body=(screened.public["body"] or "")[:BODY_MAX],
         screening_level=str(screened.level),
         screening_reasons=screened.summary,
-        visibility=Visibility.held if screened.held else Visibility.published,
+        visibility=visibility,
     )
     db.add(comment)
     follows.follow(db, subject=subject, user_id=principal.user_id)
@@ -83,8 +91,9 @@ def add(
     safeguarding.after_screening(
         db, comment=comment, screened=screened, author_email=_confirmed_email(principal)
     )
-    if not screened.held:
-        # A held comment is in no count and tells nobody: only its author knows it exists.
+    if visibility == Visibility.published:
+        # A held or waiting comment is in no count and tells nobody: only its author (and
+        # moderators) know it exists.
         repo.bump_count(db, subject, +1)
         notifications.subject_changed(db, subject=subject, kind="comment", actor_id=user.id)
     return comment
@@ -92,6 +101,11 @@ def add(
 
 def is_held(comment: Comment) -> bool:
     return comment.visibility == Visibility.held
+
+
+def is_waiting(comment: Comment) -> bool:
+    """Not public yet: held for a person to read, or waiting for a moderator."""
+    return comment.visibility in (Visibility.held, Visibility.pending_moderation)
 
 
 def _own(db: Session, *, comment_id: int, principal: Principal) -> Comment:
@@ -110,9 +124,15 @@ def editable(db: Session, *, comment_id: int, principal: Principal) -> Comment:
 
 def edit(db: Session, *, comment_id: int, principal: Principal, body: str) -> Comment:
     comment = _own(db, comment_id=comment_id, principal=principal)
+    if is_held(comment):
+        raise Conflict(
+            _("A person must read this comment first, so it cannot be changed. You can delete it.")
+        )
     if not access.can_edit_comment(principal, comment):
         raise Conflict(_("Comments can only be changed in the first 15 minutes."))
-    screened = moderation.screen_fields({"body": _clean(body)})
+    screened = moderation.screen_fields(
+        {"body": _clean(body)}, local_terms=site_settings.local_terms(db)
+    )
     comment.body = (screened.public["body"] or "")[:BODY_MAX]
     comment.edited_at = utcnow()
     comment.screening_level = str(screened.level)

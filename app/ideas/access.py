@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, or_
 from sqlmodel import col
 
 from app.accounts.principal import Principal
-from app.models import Idea, Visibility
+from app.models import Idea, IdeaStatus, Visibility
 from app.moderation.access import can_moderate, can_see_held
 
 
@@ -32,6 +32,52 @@ def can_see_idea(principal: Principal | None, idea: Idea) -> bool:
     if principal is not None and idea.author_id is not None and idea.author_id == principal.user.id:
         return True
     return idea.visibility in _visibilities(principal)
+
+
+def _is_author(principal: Principal | None, idea: Idea, has_receipt: bool) -> bool:
+    """The person who suggested it: signed in as its author, or holding its private receipt."""
+    if has_receipt:
+        return True
+    return (
+        principal is not None and idea.author_id is not None and idea.author_id == principal.user.id
+    )
+
+
+def can_edit_idea(principal: Principal | None, idea: Idea, *, has_receipt: bool = False) -> bool:
+    """Its author may change the words while nobody has acted on it yet (``submitted``), unless
+    they withdrew it, a moderator took it down, or it is held for safeguarding (what it told
+    must stay as it was for the person who reads it)."""
+    return (
+        _is_author(principal, idea, has_receipt)
+        and idea.status == IdeaStatus.submitted
+        and idea.withdrawn_at is None
+        and idea.visibility not in (Visibility.hidden, Visibility.held)
+    )
+
+
+#: Statuses an idea may be withdrawn from: once done or merged, its outcome belongs to everyone
+#: who supported it (the author can still delete their account and its link to them).
+WITHDRAWABLE = frozenset(
+    {
+        IdeaStatus.submitted,
+        IdeaStatus.under_review,
+        IdeaStatus.accepted,
+        IdeaStatus.in_progress,
+        IdeaStatus.not_taken_forward,
+    }
+)
+
+
+def can_withdraw_idea(
+    principal: Principal | None, idea: Idea, *, has_receipt: bool = False
+) -> bool:
+    """Its author may withdraw it (hidden from the public, nothing deleted) until it is done or
+    merged into another."""
+    return (
+        _is_author(principal, idea, has_receipt)
+        and idea.withdrawn_at is None
+        and idea.status in WITHDRAWABLE
+    )
 
 
 def read_is_audited(principal: Principal | None, idea: Idea) -> bool:

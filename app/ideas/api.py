@@ -121,7 +121,7 @@ def create_idea(
     )
     idea = submitted.idea
     if not submitted.created:
-        if not ideas_service.same_submission(idea, wanted):
+        if not ideas_service.same_submission(db, idea, wanted):
             raise InvalidInput(
                 _("This Idempotency-Key was used before for a different idea."),
                 errors=[{"field": "Idempotency-Key", "msg": _("Use a new key for a new idea")}],

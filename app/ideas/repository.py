@@ -233,8 +233,9 @@ def idea_with_names(
     return (row[0], row[1], row[2]) if row else None
 
 
-#: Timeline entries shown in public (visibility changes are audited, not published).
-PUBLIC_EVENT_KINDS = ("submitted", "status")
+#: Timeline entries shown in public (visibility changes are audited, not published);
+#: "response" is an official response from staff (app/triage).
+PUBLIC_EVENT_KINDS = ("submitted", "status", "response", "withdrawn")
 
 
 def events(db: Session, idea_id: int) -> Sequence[TimelineEvent]:

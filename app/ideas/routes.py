@@ -21,6 +21,7 @@ from app.errors import InvalidInput, NotFound
 from app.follows import access as follows_access
 from app.follows import repository as follows_repo
 from app.i18n import N_, _
+from app.ideas import access as ideas_access
 from app.ideas import repository as repo
 from app.ideas import service as ideas
 from app.ideas.repository import BoardFilters, Sort
@@ -226,7 +227,7 @@ def submit_idea(request: Request, db: DbSession, principal: Public, values: Form
             raise InvalidInput(errors=problems or spam)
         # Identifying details: the author sees the text as it would be public, and sends it
         # like that or changes it (a risk of harm is never kept waiting for this).
-        preview = None if values.get("confirm") == "redacted" else ideas.redacted_preview(data)
+        preview = None if values.get("confirm") == "redacted" else ideas.redacted_preview(db, data)
         if preview is not None:
             context = form_context(db, principal, values, [])
             return render(request, "ideas/new.html", context | {"preview": preview})
@@ -252,6 +253,10 @@ def receipt_context(db: Session, request: Request, receipt: str) -> dict[str, An
         "just_sent": request.query_params.get("sent") == "1",
         "events": repo.events(db, idea.id),
         "response_days": get_settings().response_target_working_days,
+        "own": {
+            "edit": ideas_access.can_edit_idea(None, idea, has_receipt=True),
+            "withdraw": ideas_access.can_withdraw_idea(None, idea, has_receipt=True),
+        },
     }
 
 
@@ -302,6 +307,10 @@ def idea_context(
             "comment": comments_access.can_comment(principal, idea),
             "follow": follows_access.can_follow(principal, idea),
         },
+        "own": {
+            "edit": ideas_access.can_edit_idea(principal, idea),
+            "withdraw": ideas_access.can_withdraw_idea(principal, idea),
+        },
         "editable": {c.id for c in comments if comments_access.can_edit_comment(principal, c)},
         "deletable": {c.id for c in comments if comments_access.can_delete_comment(principal, c)},
         "submitted_by": submitter_public(idea.submitted_as, verified_staff=idea.submitted_by_staff),
@@ -343,7 +352,13 @@ def toggle(
 
 @router.get("/ideas/{idea_id}", name="idea_page")
 def idea_page(request: Request, idea_id: RowId, db: DbSession, principal: Public) -> Response:
-    context = idea_context(db, request, idea_id, principal)
+    try:
+        context = idea_context(db, request, idea_id, principal)
+    except NotFound:
+        if ideas.was_withdrawn(db, idea_id=idea_id):
+            # Links to it (from emails, other sites) say what happened, and nothing of it.
+            return render(request, "ideas/withdrawn.html", status_code=410)
+        raise
     ideas.record_read(
         db,
         idea=context["idea"],

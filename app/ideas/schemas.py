@@ -23,23 +23,17 @@ def clean_text(value: object) -> object:
     return value.strip()
 
 
-class IdeaInput(BaseModel):
-    """What a person writes. Shared by the form and the API."""
+class IdeaText(BaseModel):
+    """The words of an idea: what its author may change while it is ``submitted``."""
 
     MISSING: ClassVar[dict[str, str]] = {
         "title": "Enter a short title for your idea",
         "description": "Enter a description of your idea",
-        "unit_id": "Select where this is about",
-        "category": "Select what your idea is about",
-        "submitted_as": "Select who you are",
     }
 
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     description: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
     benefit: str | None = Field(default=None, max_length=BENEFIT_MAX)
-    unit_id: int | None = None
-    category: str = "other"
-    submitted_as: Identity | None = None
 
     _clean = field_validator("title", "description", "benefit", mode="before")(clean_text)
 
@@ -52,6 +46,21 @@ class IdeaInput(BaseModel):
     @classmethod
     def _empty_benefit(cls, v: str | None) -> str | None:
         return v or None
+
+
+class IdeaInput(IdeaText):
+    """What a person writes. Shared by the form and the API."""
+
+    MISSING: ClassVar[dict[str, str]] = {
+        **IdeaText.MISSING,
+        "unit_id": "Select where this is about",
+        "category": "Select what your idea is about",
+        "submitted_as": "Select who you are",
+    }
+
+    unit_id: int | None = None
+    category: str = "other"
+    submitted_as: Identity | None = None
 
 
 class IdeaCreate(BaseModel):

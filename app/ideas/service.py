@@ -12,13 +12,13 @@ from sqlmodel import Session
 from app.accounts.principal import Principal, submitter_public
 from app.core import audit, ratelimit, signing
 from app.core.subjects import Subject
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from app.follows import repository as follows_repo
 from app.follows import service as follows
-from app.i18n import _
+from app.i18n import N_, _
 from app.ideas import access, states
 from app.ideas import repository as repo
-from app.ideas.schemas import BENEFIT_MAX, DESCRIPTION_MAX, TITLE_MAX, IdeaInput
+from app.ideas.schemas import BENEFIT_MAX, DESCRIPTION_MAX, TITLE_MAX, IdeaInput, IdeaText
 from app.models import (
     Category,
     Idea,
@@ -29,12 +29,15 @@ from app.models import (
     Unit,
     User,
     Visibility,
+    utcnow,
 )
 from app.models.base import ID_MAX
-from app.moderation import access as moderation_access
 from app.moderation import service as moderation
 from app.notifications import service as notifications
+from app.safeguarding import repository as safeguarding_repo
 from app.safeguarding import service as safeguarding
+from app.settings import service as site_settings
+from app.settings.schemas import Policy
 from app.units import service as units
 from app.votes import repository as votes_repo
 
@@ -87,20 +90,46 @@ def resolve_category(db: Session, slug: str | None) -> Category:
     return category
 
 
-def check_idea_limits(db: Session, *, user: User | None, ip_address: str) -> None:
+#: Why an idea waits for a moderator although its author need not (``Idea.moderation_flags``).
+SHARED_ADDRESS_FLAG = N_("Many ideas from one network address (a shared device or Wi-Fi)")
+
+
+def check_idea_limits(
+    db: Session, *, user: User | None, ip_address: str, policy: Policy
+) -> list[str]:
+    """Count one more idea, or refuse it; returns the moderation flags it earns.
+
+    Anonymous ideas past the usual limit from one network address (a ward tablet, a trust's
+    shared Wi-Fi) are not refused: they wait for a moderator, flagged, up to the policy's
+    hard cap. The message never suggests the person did anything wrong."""
     if user is not None:
-        bucket, key = ratelimit.IDEA_USER, str(user.id)
-    else:
-        bucket, key = ratelimit.IDEA_IP, ratelimit.key_for(ip_address or "unknown")
-    ratelimit.enforce(
-        db,
-        bucket,
-        key,
-        _(
-            "You have sent a lot of ideas recently. Thank you! Please wait a "
-            "while before sending another."
-        ),
-    )
+        ratelimit.enforce(
+            db,
+            ratelimit.IDEA_USER,
+            str(user.id),
+            _(
+                "You have sent a lot of ideas recently. Thank you! Please wait a "
+                "while before sending another."
+            ),
+        )
+        return []
+    key = ratelimit.key_for(ip_address or "unknown")
+    soft = ratelimit.IDEA_IP.limit()
+    if not ratelimit.retry_after(db, soft, key):
+        ratelimit.hit(db, soft, key)
+        return []
+    hard = ratelimit.Limit(soft.bucket, policy.shared_address_hard_cap, soft.window)
+    if wait := ratelimit.retry_after(db, hard, key):
+        raise RateLimited(
+            _(
+                "A lot of ideas have been sent from this network in the last hour, so we "
+                "cannot take more from here just now. Please try again later, or ask a "
+                "member of staff to help."
+            ),
+            retry_after=wait,
+        )
+    ratelimit.hit(db, hard, key)
+    return [SHARED_ADDRESS_FLAG]
 
 
 def submit(
@@ -117,7 +146,8 @@ def submit(
     if existing is not None:
         return Submitted(existing, receipt_for(form_token), created=False)
     user = author.user if author else None
-    check_idea_limits(db, user=user, ip_address=ip_address)
+    policy = site_settings.policy(db)
+    flags = check_idea_limits(db, user=user, ip_address=ip_address, policy=policy)
     unit = _resolve_unit(db, data.unit_id)
     category = resolve_category(db, data.category)
     helped_by = None
@@ -137,12 +167,14 @@ def submit(
     receipt = receipt_for(form_token)
     # Screened before anything is stored: identifying details never reach the public text,
     # and a possible risk of harm is held for a person to read (docs/safety/screening.md).
-    screened = screening_of(data)
+    screened = screening_of(db, data)
     public = screened.public
-    if helped or not moderation_access.waits_for_moderator(author):
+    if helped:
         visibility = Visibility.published
-    else:
+    elif flags or site_settings.author_waits(db, author=author, policy=policy):
         visibility = Visibility.pending_moderation
+    else:
+        visibility = Visibility.published
     if screened.held:
         visibility = Visibility.held
     idea = Idea(
@@ -161,6 +193,7 @@ def submit(
         form_token=form_token,
         receipt_hash=_digest(receipt),
         visibility=visibility,
+        moderation_flags=flags,
     )
     savepoint = db.begin_nested()
     try:
@@ -195,22 +228,24 @@ def submit(
     return Submitted(idea, receipt, created=True)
 
 
-def screening_of(data: IdeaInput) -> moderation.Screened:
+def screening_of(db: Session, data: IdeaText) -> moderation.Screened:
+    """Screening of an idea's fields, with the site's local terms."""
     return moderation.screen_fields(
-        {"title": data.title, "description": data.description, "benefit": data.benefit}
+        {"title": data.title, "description": data.description, "benefit": data.benefit},
+        local_terms=site_settings.local_terms(db),
     )
 
 
-def redacted_preview(data: IdeaInput) -> dict[str, str | None] | None:
+def redacted_preview(db: Session, data: IdeaText) -> dict[str, str | None] | None:
     """The public text, when screening would remove identifying details from it and there is
     no risk (a possible risk is held and raised at once, never kept waiting for a preview)."""
-    screened = screening_of(data)
+    screened = screening_of(db, data)
     return screened.public if screened.changed and not screened.held else None
 
 
-def same_submission(idea: Idea, data: IdeaInput) -> bool:
+def same_submission(db: Session, idea: Idea, data: IdeaText) -> bool:
     """``data`` is what was sent for ``idea`` (its public text is the screened text)."""
-    public = screening_of(data).public
+    public = screening_of(db, data).public
     return (idea.title, idea.description, idea.benefit) == (
         (public["title"] or "")[:TITLE_MAX],
         (public["description"] or "")[:DESCRIPTION_MAX],
@@ -286,15 +321,26 @@ def change_status(
     note: str | None = None,
     merged_into: Idea | None = None,
 ) -> TimelineEvent:
-    """Move an idea along its life, writing a public timeline event and telling followers."""
+    """Move an idea along its life, writing a public timeline event and telling followers.
+
+    Not taken forward and done need a public message (``note``): why, or what was done. The
+    first move beyond submitted is the idea's first response (``first_response_at``)."""
     states.STATUS.check(idea.status, to)
     if to in states.NEEDS_PUBLIC_REASON and not (note and note.strip()):
         raise InvalidInput(
-            errors=[{"field": "note", "msg": _("Give a public reason why this is not going ahead")}]
+            errors=[
+                {
+                    "field": "note",
+                    "msg": _("Enter a public message: why it is not going ahead, or what was done"),
+                }
+            ]
         )
     if to == IdeaStatus.duplicate:
-        _merge(db, source=idea, target=merged_into)
+        _check_original(source=idea, target=merged_into)
     event: TimelineEvent = states.STATUS.move(db, idea, to, actor=actor, note=note)
+    if idea.first_response_at is None:
+        idea.first_response_at = event.at
+    # Told before a duplicate's followers move to the original, so they hear of the merge.
     notifications.subject_changed(
         db,
         subject=Subject.of(idea),
@@ -304,11 +350,14 @@ def change_status(
         email_text=_("The idea \u201c%(title)s\u201d is now: %(status)s.")
         % {"title": idea.title, "status": to.label},
     )
+    if to == IdeaStatus.duplicate:
+        assert merged_into is not None
+        _merge(db, source=idea, target=merged_into)
     return event
 
 
-def _merge(db: Session, *, source: Idea, target: Idea | None) -> None:
-    """A duplicate's votes and followers move to the idea it merges into (once per person)."""
+def _check_original(*, source: Idea, target: Idea | None) -> None:
+    """The idea a duplicate merges into: another idea, not itself a duplicate."""
     if target is None or target.id == source.id:
         raise InvalidInput(
             errors=[{"field": "merged_into", "msg": _("Choose the idea this one duplicates")}]
@@ -322,6 +371,10 @@ def _merge(db: Session, *, source: Idea, target: Idea | None) -> None:
                 }
             ]
         )
+
+
+def _merge(db: Session, *, source: Idea, target: Idea) -> None:
+    """A duplicate's votes and followers move to the idea it merges into (once per person)."""
     assert source.id is not None
     assert target.id is not None
     source.merged_into_id = target.id
@@ -332,7 +385,121 @@ def _merge(db: Session, *, source: Idea, target: Idea | None) -> None:
 
 
 def set_visibility(
-    db: Session, *, idea: Idea, to: Visibility, actor: Principal, note: str | None = None
+    db: Session, *, idea: Idea, to: Visibility, actor: Principal | None, note: str | None = None
 ) -> None:
     """Publish, hide or hold an idea (audited; never on the public timeline)."""
     states.VISIBILITY.move(db, idea, to, actor=actor, note=note)
+
+
+# --- its author stays in control ----------------------------------------------------------
+
+
+def _audit_author(
+    db: Session, event: str, *, idea: Idea, author: Principal | None, has_receipt: bool
+) -> None:
+    """The signed-in author, or someone holding the receipt link, changed their idea."""
+    audit.record(
+        db,
+        event,
+        actor_id=author.user.id if author else None,
+        idea_id=idea.id,
+        via="receipt" if has_receipt else "account",
+    )
+
+
+def not_editable() -> Conflict:
+    return Conflict(
+        _(
+            "This idea can no longer be changed: staff have started looking at it, or it was "
+            "withdrawn or is waiting for a person to read it."
+        )
+    )
+
+
+def not_withdrawable() -> Conflict:
+    return Conflict(
+        _(
+            "This idea can no longer be withdrawn: it has already been withdrawn, done or "
+            "merged into another idea."
+        )
+    )
+
+
+def edit_text(
+    db: Session,
+    *,
+    idea: Idea,
+    data: IdeaText,
+    author: Principal | None,
+    has_receipt: bool = False,
+) -> Idea:
+    """Its author changes the words while it is ``submitted``. Screened again exactly like a
+    new idea: identifying details never reach the public text, and a possible risk of harm is
+    held and raised for safeguarding."""
+    if not access.can_edit_idea(author, idea, has_receipt=has_receipt):
+        raise not_editable()
+    screened = screening_of(db, data)
+    public = screened.public
+    idea.title = (public["title"] or "")[:TITLE_MAX]
+    idea.description = (public["description"] or "")[:DESCRIPTION_MAX]
+    idea.benefit = public["benefit"][:BENEFIT_MAX] if public["benefit"] else None
+    idea.screening_level = str(screened.level)
+    idea.screening_reasons = screened.summary
+    idea.edited_at = idea.updated_at = utcnow()
+    if screened.held:
+        states.VISIBILITY.move(db, idea, Visibility.held, actor=author)
+    elif idea.visibility == Visibility.published and site_settings.author_waits(
+        db, author=author, policy=site_settings.policy(db)
+    ):
+        # What this author writes waits for a moderator (the policy): so do changed words.
+        states.VISIBILITY.move(db, idea, Visibility.pending_moderation, actor=author)
+    db.add(idea)
+    db.flush()
+    assert idea.id is not None
+    if not screened.changed:
+        # An original kept from before the edit is replaced by what was typed now.
+        safeguarding_repo.replace_original(db, idea_id=idea.id, original=screened.original)
+    user = author.user if author else None
+    confirmed = user.email if user and user.email_confirmed_at else None
+    safeguarding.after_screening(db, idea=idea, screened=screened, author_email=confirmed)
+    _audit_author(db, "idea.edited", idea=idea, author=author, has_receipt=has_receipt)
+    return idea
+
+
+def withdraw(
+    db: Session, *, idea: Idea, author: Principal | None, has_receipt: bool = False
+) -> Idea:
+    """Its author withdraws it: hidden from the public with the reason "withdrawn by the
+    author". Nothing is deleted, and an idea held for safeguarding stays in that queue."""
+    if not access.can_withdraw_idea(author, idea, has_receipt=has_receipt):
+        raise not_withdrawable()
+    idea.withdrawn_at = idea.updated_at = utcnow()
+    if idea.visibility in (Visibility.published, Visibility.pending_moderation):
+        states.VISIBILITY.move(db, idea, Visibility.hidden, actor=author)
+    assert idea.id is not None
+    db.add(
+        TimelineEvent(
+            subject_kind=SubjectKind.idea,
+            subject_id=idea.id,
+            kind="withdrawn",
+            actor_role=_("its author"),
+            actor_id=author.user.id if author else None,
+        )
+    )
+    db.add(idea)
+    _audit_author(db, "idea.withdrawn", idea=idea, author=author, has_receipt=has_receipt)
+    return idea
+
+
+def was_withdrawn(db: Session, *, idea_id: int) -> bool:
+    idea = repo.get(db, idea_id) if 1 <= idea_id <= ID_MAX else None
+    return idea is not None and idea.withdrawn_at is not None
+
+
+def own_idea(db: Session, *, idea_id: int, author: Principal) -> Idea:
+    """A signed-in person's own idea; anyone else's is "not found" unless they can see it, and
+    then refused."""
+    idea = visible_idea(db, idea_id=idea_id, viewer=author)
+    if idea.author_id != author.user.id:
+        raise Forbidden(_("Only the person who suggested an idea can change or withdraw it."))
+    return idea

@@ -48,19 +48,25 @@ STATUS: StateMachine[IdeaStatus] = StateMachine(
     record=_status_event,
 )
 
-#: Statuses that need a public message saying why (or what was done).
-NEEDS_PUBLIC_REASON = frozenset({IdeaStatus.not_taken_forward})
+#: Statuses that need a public message: why it is not going ahead, or what was done.
+NEEDS_PUBLIC_REASON = frozenset({IdeaStatus.not_taken_forward, IdeaStatus.done})
 
 
 def _visibility_event(
-    db: Session, idea: Idea, frm: Visibility, to: Visibility, actor: Principal, note: str | None
+    db: Session,
+    idea: Idea,
+    frm: Visibility,
+    to: Visibility,
+    actor: Principal | None,
+    note: str | None,
 ) -> Any:
     # Who can see an idea is moderation, not news: it goes in the audit log, never on the
     # public timeline (the reason may quote what was hidden).
     audit.record(
         db,
         "idea.visibility",
-        actor_id=actor.user.id,
+        # No actor: its anonymous author (through the receipt link) withdrew it.
+        actor_id=actor.user.id if actor else None,
         idea_id=idea.id,
         from_visibility=str(frm),
         to_visibility=str(to),
@@ -72,7 +78,9 @@ VISIBILITY: StateMachine[Visibility] = StateMachine(
     Visibility,
     {
         _V.pending_moderation: frozenset({_V.published, _V.hidden, _V.held}),
-        _V.published: frozenset({_V.hidden, _V.held}),
+        # published -> pending_moderation: reports took it down until a moderator reviews it
+        # (a report by staff, or three people: app/moderation/service.py ``report``).
+        _V.published: frozenset({_V.pending_moderation, _V.hidden, _V.held}),
         _V.held: frozenset({_V.published, _V.hidden}),
         _V.hidden: frozenset({_V.published, _V.held}),
     },

@@ -66,6 +66,8 @@ from app.models.safeguarding import (
     SafeguardingStatus,
     ScreenedText,
 )
+from app.models.settings import LocalTerm, LocalTermKind, SiteSetting
+from app.models.triage import StaffNote
 
 __all__ = [
     "ApiToken",
@@ -84,6 +86,8 @@ __all__ = [
     "IdeaStatus",
     "Identity",
     "Involvement",
+    "LocalTerm",
+    "LocalTermKind",
     "Measure",
     "MeasureAnnotation",
     "MeasureDirection",
@@ -115,6 +119,8 @@ __all__ = [
     "SafeguardingLevel",
     "SafeguardingStatus",
     "ScreenedText",
+    "SiteSetting",
+    "StaffNote",
     "StaffVerificationRequest",
     "SubjectKind",
     "TeamRole",

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String
+from sqlalchemy import JSON, Column, Index, String, false, true
 from sqlmodel import Field, SQLModel
 
 from app.core.states import N_, LabelledEnum
@@ -68,6 +68,15 @@ class User(SQLModel, table=True):
     #: support does not count and their ideas wait for a moderator. Accounts made by an admin,
     #: the CLI or the demo seed are confirmed when made.
     email_confirmed_at: datetime | None = timestamp(nullable=True, default=False)
+    #: An admin vouches for this person: what they write skips the moderation queue (screening
+    #: still holds a possible risk of harm). See app/settings/.
+    trusted: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    #: Email about ideas they follow, support or suggested (in-app notifications always).
+    email_updates: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    #: Staff: one email a day listing new ideas in their units (app/notifications/digest.py).
+    digest_daily: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    #: When the last daily digest was claimed for sending (two workers never send it twice).
+    digest_sent_at: datetime | None = timestamp(nullable=True, default=False)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
     deleted_at: datetime | None = timestamp(nullable=True, default=False)

@@ -72,6 +72,8 @@ class Comment(SQLModel, table=True):
     screening_reasons: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    #: Why a moderator did not publish it, in words its author sees (never shown publicly).
+    moderation_reason: str | None = Field(default=None, max_length=2000)
     created_at: datetime = timestamp()
     edited_at: datetime | None = timestamp(nullable=True, default=False)
     deleted_at: datetime | None = timestamp(nullable=True, default=False)
@@ -93,6 +95,8 @@ class Notification(SQLModel, table=True):
     __tablename__ = "notification"
     __table_args__ = (
         Index("ix_notification_user_id_id", "user_id", "id"),
+        # The unread count in every signed-in page's header reads this index alone.
+        Index("ix_notification_user_id_read_at", "user_id", "read_at"),
         CheckConstraint(_KIND_CHECK, name="subject_kind"),
     )
 

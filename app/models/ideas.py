@@ -84,14 +84,29 @@ class Idea(SQLModel, table=True):
     screening_reasons: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    #: Why it waits for a moderator besides screening (e.g. "many from one address"), in words.
+    moderation_flags: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    #: Why a moderator did not publish it, in words its author sees (never shown publicly).
+    moderation_reason: str | None = Field(default=None, max_length=2000)
     vote_count: int = 0
     comment_count: int = 0
     #: The one-time form token: a double submit of the same form creates one idea.
     form_token: str = Field(max_length=64, unique=True)
     receipt_hash: str = Field(max_length=64, unique=True)
     merged_into_id: int | None = Field(default=None, foreign_key="idea.id")
+    #: The member of staff who owns the response (triage assigns them; app/triage).
+    owner_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    #: The first official public response, or the first move beyond submitted: the triage
+    #: queue's overdue flag and the response-time reports read it.
+    first_response_at: datetime | None = timestamp(nullable=True, default=False)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
+    #: When its author last changed the text (only while it is ``submitted``).
+    edited_at: datetime | None = timestamp(nullable=True, default=False)
+    #: When its author withdrew it: hidden from the public, nothing deleted.
+    withdrawn_at: datetime | None = timestamp(nullable=True, default=False)
 
 
 class Vote(SQLModel, table=True):
@@ -111,10 +126,20 @@ class Report(SQLModel, table=True):
     """Someone flagged an idea or comment; the moderation queue reads these."""
 
     __tablename__ = "report"
+    __table_args__ = (
+        # One report per person per idea or comment (app/moderation/service.py ``report``).
+        Index("uq_report_reporter_key_target", "reporter_key", "target", unique=True),
+        Index("ix_report_target", "target"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     idea_id: int = Field(foreign_key="idea.id", index=True)
     comment_id: int | None = Field(default=None, foreign_key="comment.id")
+    #: What was reported, never null (so the unique index works): "idea:5" or "comment:9".
+    target: str = Field(max_length=40)
+    #: Who reported it, as an HMAC of "user:<id>" or, signed out, of the network address.
+    #: Null only for reports made before reports were limited to one per person.
+    reporter_key: str | None = Field(default=None, max_length=64)
     reason: ReportReason = Field(sa_type=String(30))
     details: str | None = Field(default=None, max_length=2000)
     reporter_id: int | None = Field(default=None, foreign_key="user_account.id")
@@ -134,3 +159,8 @@ class EmailSubscription(SQLModel, table=True):
     idea_id: int = Field(foreign_key="idea.id", index=True)
     email: str = Field(max_length=320)
     created_at: datetime = timestamp()
+    #: When the address's owner pressed the button in the email sent to it (double opt-in):
+    #: until then it gets nothing but that one email.
+    confirmed_at: datetime | None = timestamp(nullable=True, default=False)
+    #: When the confirmation was last sent (it is sent again at most every few minutes).
+    confirmation_sent_at: datetime | None = timestamp(nullable=True, default=False)

@@ -1,8 +1,12 @@
 """Who may see held items and moderate, and whose ideas wait for a moderator. One function per
 question; nothing else decides."""
 
+from collections.abc import Callable
+from datetime import timedelta
+
 from app.accounts.principal import Principal
-from app.models import Role
+from app.models import Role, User, utcnow
+from app.settings.schemas import Policy
 
 #: Roles that read items held for safeguarding (admins pass every role check).
 HELD_READERS = (Role.moderator, Role.safeguarding_lead)
@@ -25,8 +29,25 @@ def can_see_safeguarding(principal: Principal | None) -> bool:
     return can_see_held(principal)
 
 
-def waits_for_moderator(author: Principal | None) -> bool:
-    """New ideas from this author wait for a moderator before anyone else sees them: accounts
-    whose email address is not yet confirmed (throwaway accounts must not publish). Staff
-    publish at once."""
-    return author is not None and not author.is_staff and author.user.email_confirmed_at is None
+def is_new_account(user: User, policy: Policy, *, published: Callable[[], int]) -> bool:
+    """Younger than the policy's days with fewer ideas and comments published than it asks
+    (``published`` is counted only when the account is young enough for it to matter)."""
+    young = utcnow() - user.created_at < timedelta(days=policy.new_account_days)
+    return young and published() < policy.trust_after_published
+
+
+def waits_for_moderator(
+    author: Principal | None, policy: Policy, *, published: Callable[[], int] = lambda: 0
+) -> bool:
+    """What this author writes waits for a moderator before anyone else sees it (the site's
+    pre-moderation policy, app/settings/). Staff and people an admin trusts publish at once;
+    accounts whose email address is not confirmed always wait (throwaway accounts must not
+    publish); anonymous authors and new accounts wait as the policy says. Screening's hold
+    for a possible risk of harm is decided apart from this, and wins."""
+    if author is None:
+        return policy.anonymous_wait
+    if author.is_staff or author.user.trusted:
+        return False
+    if author.user.email_confirmed_at is None:
+        return True
+    return policy.new_accounts_wait and is_new_account(author.user, policy, published=published)

@@ -443,7 +443,7 @@ def add_project_comment(
             parent_id=as_id(parent),
         )
         db.commit()
-    if comments.is_held(comment):
+    if comments.is_waiting(comment):
         return redirect(request, url_for("comment_held", comment_id=comment.id))
     return redirect(
         request, _project_path(project_id, f"?notice=comment-added#comment-{comment.id}")

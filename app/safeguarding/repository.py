@@ -39,6 +39,26 @@ def queue(
     ).all()
 
 
+def closed(db: Session, *, limit: int = 100) -> Sequence[SafeguardingItem]:
+    """The history: closed items, the most recently closed first."""
+    return db.scalars(
+        select(SafeguardingItem)
+        .where(col(SafeguardingItem.status) == SafeguardingStatus.closed)
+        .order_by(col(SafeguardingItem.closed_at).desc(), col(SafeguardingItem.id).desc())
+        .limit(limit)
+    ).all()
+
+
+def staff_names(db: Session, user_ids: Collection[int]) -> dict[int, str]:
+    """Who acknowledged or closed items, by name (the queue is staff-only)."""
+    if not user_ids:
+        return {}
+    rows = db.execute(
+        select(User.id, User.display_name).where(col(User.id).in_(sorted(user_ids)))
+    ).all()
+    return {int(uid): str(name) for uid, name in rows}
+
+
 def get(db: Session, item_id: int) -> SafeguardingItem | None:
     return db.get(SafeguardingItem, item_id)
 
@@ -160,9 +180,21 @@ def keep_original(
         db.add(row)
 
 
-def replace_original(db: Session, *, comment_id: int | None, original: dict[str, Any]) -> None:
+def replace_original(
+    db: Session,
+    *,
+    original: dict[str, Any],
+    idea_id: int | None = None,
+    comment_id: int | None = None,
+) -> None:
     """After an edit: an original kept earlier becomes what was typed now (if there is one)."""
-    row = db.scalars(select(ScreenedText).where(col(ScreenedText.comment_id) == comment_id)).first()
+    row = db.scalars(
+        select(ScreenedText).where(
+            col(ScreenedText.idea_id) == idea_id
+            if idea_id is not None
+            else col(ScreenedText.comment_id) == comment_id
+        )
+    ).first()
     if row is not None:
         row.original = original
         row.updated_at = utcnow()

@@ -34,15 +34,22 @@ notices.register(
 
 @router.get("/safeguarding", name="safeguarding_queue")
 def queue(request: Request, db: DbSession, principal: Worker) -> Response:
-    items = safeguarding.queue(db)
+    """What is open or acknowledged; with ``?show=closed``, the history of closed items."""
+    closed = request.query_params.get("show") == "closed"
+    items = safeguarding.history(db) if closed else safeguarding.queue(db)
     safeguarding.record_reads(
-        db, items=items, viewer=principal, ip_address=client_ip(request), via="queue"
+        db,
+        items=items,
+        viewer=principal,
+        ip_address=client_ip(request),
+        via="history" if closed else "queue",
     )
     return render(
         request,
         "safeguarding/queue.html",
         {
             "entries": safeguarding.entries(db, items),
+            "closed": closed,
             "escalate_minutes": get_settings().safeguarding_escalate_minutes,
         },
     )

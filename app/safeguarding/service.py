@@ -213,6 +213,9 @@ class Entry:
     text: dict[str, Any]
     contacts: list[str]
     overdue: bool
+    #: Who acknowledged and who closed it, by name (staff see each other's names here).
+    acknowledged_by: str | None = None
+    closed_by: str | None = None
 
     @property
     def submitted_at(self) -> datetime:
@@ -229,6 +232,11 @@ def entries(db: Session, items: list[SafeguardingItem]) -> list[Entry]:
         c.author_id for c in comments.values() if c.author_id
     }
     users, subscribed = repo.contacts(db, idea_ids=list(ideas), user_ids=authors)
+    workers = repo.staff_names(
+        db,
+        {i.acknowledged_by_id for i in items if i.acknowledged_by_id}
+        | {i.closed_by_id for i in items if i.closed_by_id},
+    )
     now = utcnow()
     out = []
     for item in items:
@@ -248,7 +256,18 @@ def entries(db: Session, items: list[SafeguardingItem]) -> list[Entry]:
             found += [e for e in subscribed.get(idea.id, []) if e not in found]
         else:
             text, found = {}, []
-        out.append(Entry(item, idea, comment, text, found, is_overdue(item, now=now)))
+        out.append(
+            Entry(
+                item,
+                idea,
+                comment,
+                text,
+                found,
+                is_overdue(item, now=now),
+                acknowledged_by=workers.get(item.acknowledged_by_id or 0),
+                closed_by=workers.get(item.closed_by_id or 0),
+            )
+        )
     return out
 
 
@@ -256,6 +275,11 @@ def queue(
     db: Session, *, statuses: tuple[SafeguardingStatus, ...] = repo.NOT_CLOSED
 ) -> list[SafeguardingItem]:
     return list(repo.queue(db, statuses=statuses))
+
+
+def history(db: Session) -> list[SafeguardingItem]:
+    """Closed items, most recently closed first (what was done is part of the record)."""
+    return list(repo.closed(db))
 
 
 def record_reads(

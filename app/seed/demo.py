@@ -37,6 +37,7 @@ from app.models import (
     User,
     UserRole,
     UserUnit,
+    Visibility,
     Vote,
     utcnow,
 )
@@ -266,11 +267,15 @@ def demo() -> str:
         unit_ids = _demo_units(db)
         leaf_ids = [uid for name, uid in unit_ids.items() if name in _LEAF_NAMES]
         people = _demo_people(db, rng, leaf_ids)
-        ideas, votes, comments = _demo_ideas(db, rng, now=now, unit_ids=unit_ids, people=people)
-        demo_projects.seed(db, now=now)
+        # Accounts are backdated first: the demo's people are not new accounts when they write
+        # (the moderation policy would otherwise hold everything they send).
         repo.backdate_setup(
             db, now=now, unit_ids=list(unit_ids.values()), user_ids=[p.user.id for p in people]
         )
+        for person in people:
+            db.refresh(person.user, attribute_names=["created_at", "updated_at"])
+        ideas, votes, comments = _demo_ideas(db, rng, now=now, unit_ids=unit_ids, people=people)
+        demo_projects.seed(db, now=now)
         unit_count = repo.count(db, Unit)
     return (
         f"Seeded {unit_count} units and {len(people)} people, with {ideas} ideas, {votes} votes "
@@ -361,6 +366,10 @@ class _Pools:
         #: Admins, moderators and leads do not vote on the demo board.
         self.voters = plain
 
+    @property
+    def moderator(self) -> _Person:
+        return self.by_email[NAMED["mod"]]
+
     def pick(self, who: str, *, avoid: Collection[int | None] = ()) -> _Person:
         if who in NAMED:
             return self.by_email[NAMED[who]]
@@ -406,7 +415,12 @@ def _demo_ideas(
             submitted_as = Identity(spec.author.removeprefix(ANONYMOUS))
         else:
             author = pools.pick("staff" if helped else spec.author)
-        plan(created, _submit_action(db, ideas, spec, unit_ids, author, helped, submitted_as, n))
+        plan(
+            created,
+            _submit_action(
+                db, ideas, spec, unit_ids, author, helped, submitted_as, n, pools.moderator
+            ),
+        )
 
         # Status moves: a first response within days, the rest spread out until now.
         times: list[datetime] = []
@@ -487,6 +501,7 @@ def _submit_action(
     helped: bool,
     submitted_as: Identity | None,
     n: int,
+    moderator: _Person,
 ) -> Callable[[], None]:
     def run() -> None:
         data = IdeaInput(
@@ -506,6 +521,11 @@ def _submit_action(
             # A documentation address (RFC 5737): anonymous ideas need one for their limit.
             ip_address=f"192.0.2.{n + 1}",
         )
+        if result.idea.visibility == Visibility.pending_moderation:
+            # Ideas sent without signing in waited, and a moderator published them.
+            ideas_service.set_visibility(
+                db, idea=result.idea, to=Visibility.published, actor=moderator.principal
+            )
         ideas[spec.title] = result.idea
 
     return run

@@ -255,7 +255,10 @@ SHARED_MACROS = (
         "_crisis.html",
         ("crisis_contacts", "not_monitored", "not_monitored_notice", "waiting_for_a_person"),
     ),
-    ("_fields.html", ("email_field", "password_field", "identity_field", "counted_text")),
+    (
+        "_fields.html",
+        ("email_field", "password_field", "identity_field", "counted_text", "identifier_preview"),
+    ),
     ("ideas/_card.html", ("idea_card",)),
 )
 
@@ -323,6 +326,8 @@ def render(
         "request": request,
         "current_user": getattr(request.state, "user", None),
         "current_roles": getattr(request.state, "roles", frozenset()),
+        #: Unread notifications, for the header (None: not counted for this request).
+        "unread_count": getattr(request.state, "unread", None),
         "csp_nonce": getattr(request.state, "csp_nonce", ""),
         "path": request.url.path,
         "notice": notice_from(request),

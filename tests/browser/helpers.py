@@ -37,6 +37,16 @@ def sign_in(page: Any, email: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_url("**/account")
 
 
+def approve(new_page: Any, signed_in_as: Any, link_text: str) -> None:
+    """A moderator approves what is waiting (ideas sent without signing in and new accounts'
+    comments wait, by the default moderation policy), from the moderation queue."""
+    moderator = new_page(**PHONE, storage_state=signed_in_as(MODERATOR))
+    moderator.goto("/moderation")
+    moderator.get_by_role("link", name=re.compile(re.escape(link_text))).first.click()
+    moderator.get_by_role("button", name="Approve", exact=True).click()
+    moderator.wait_for_url("**/moderation?notice=*")
+
+
 def confirmation_path(email_text: str) -> str:
     """The path of the confirm-your-address link in an email."""
     match = re.search(r"https?://[^/\s]+(/confirm-email/\S+)", email_text)
@@ -96,6 +106,7 @@ def assert_no_axe_violations(page: Any) -> None:
 # --- demo ideas -------------------------------------------------------------------------------
 
 SERVICE_USER = "serviceuser@example.org"
+MODERATOR = "moderator@example.org"
 CARER = "carer@example.org"
 STAFF = "staff@example.org"
 

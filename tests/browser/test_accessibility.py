@@ -47,6 +47,8 @@ SIGNED_IN_PAGES = [
     Page("admin-units", "/admin/units", email=ADMIN),
     Page("admin-outbox", "/admin/outbox", email=ADMIN),
     Page("admin-audit", "/admin/audit", email=ADMIN),
+    Page("admin-settings", "/admin/settings", email=ADMIN),
+    Page("admin-screening-terms", "/admin/screening-terms", email=ADMIN),
     Page("safeguarding-queue", "/safeguarding", email="safeguarding@example.org"),
 ]
 VIEWPORTS: dict[str, dict[str, Any]] = {"phone": PHONE, "desktop": DESKTOP}

@@ -24,6 +24,7 @@ from tests.browser.helpers import (
     ROOT,
     SCREENSHOTS,
     SERVICE_USER,
+    approve,
     ensure_demo_ideas,
     register,
     screenshot,
@@ -76,7 +77,9 @@ def fill_idea_form(page: Any, title: str, description: str) -> None:
 # --- 1. suggest an idea without an account ----------------------------------------------------
 
 
-def test_anonymous_idea_receipt_and_follow(phone_page: Any, new_page: Any) -> None:
+def test_anonymous_idea_receipt_and_follow(
+    phone_page: Any, new_page: Any, signed_in_as: Any
+) -> None:
     page = phone_page
     title = f"Somewhere to charge a phone in the waiting room {uuid.uuid4().hex[:4]}"
     page.goto("/ideas/new")
@@ -94,6 +97,10 @@ def test_anonymous_idea_receipt_and_follow(phone_page: Any, new_page: Any) -> No
     page.wait_for_url("**/ideas/receipt/*?sent=1")
     main = page.get_by_role("main")
     expect(page.locator(".nhsuk-panel")).to_contain_text("Idea sent")
+    # Ideas sent without signing in wait for a moderator (the default moderation policy).
+    expect(page.locator(".nhsuk-panel")).to_contain_text(
+        "Your idea will appear once a moderator has checked it"
+    )
     expect(main.get_by_role("heading", name="What happens next")).to_be_visible()
     expect(main).to_contain_text("not monitored 24 hours a day")
     expect(main).to_contain_text(title)
@@ -111,9 +118,15 @@ def test_anonymous_idea_receipt_and_follow(phone_page: Any, new_page: Any) -> No
     other.get_by_label("Email address").fill("updates@example.net")
     other.get_by_role("button", name="Email me updates").click()
     other.wait_for_url("**notice=email-saved")
-    expect(other.get_by_role("main")).to_contain_text("We will email you when there is news")
+    expect(other.get_by_role("main")).to_contain_text("We have sent you an email")
     screenshot(other, "ideas-journey-3-email-saved")
 
+    # Until a moderator has checked it there is no public page to offer...
+    expect(other.get_by_role("link", name="See the public page for this idea")).to_have_count(0)
+    approve(new_page, signed_in_as, title)
+
+    # ...and once approved, there is.
+    other.goto(link)
     other.get_by_role("link", name="See the public page for this idea").click()
     other.wait_for_url(re.compile(r"/ideas/\d+$"))
     expect(other.get_by_role("heading", level=1)).to_have_text(title)
@@ -177,7 +190,15 @@ def test_register_support_comment_and_notification(
     comment = f"I would find this really useful ({uuid.uuid4().hex[:6]})."
     page.get_by_label("Add a comment").fill(comment)
     page.get_by_role("button", name="Post comment").click()
-    page.wait_for_url("**notice=comment-added*")
+    # A new account's comment waits for a moderator (the default moderation policy)...
+    page.wait_for_url(re.compile(r"/comments/\d+/waiting$"))
+    expect(page.locator(".nhsuk-panel")).to_contain_text(
+        "will appear once a moderator has checked it"
+    )
+    comment_id = page.url.rsplit("/", 2)[-2]
+    approve(new_page, signed_in_as, f"Comment {comment_id}")
+    # ...and is on the idea page once approved.
+    page.goto(idea_url)
     posted = page.locator(".fc-comment", has_text=comment)
     expect(posted).to_be_visible()
     expect(posted.locator(".fc-comment__meta strong")).to_have_text("A service user")

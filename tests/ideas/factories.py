@@ -17,6 +17,7 @@ from app.core.subjects import Subject
 from app.follows import service as follows_service
 from app.ideas import service as ideas_service
 from app.ideas.schemas import IdeaInput
+from app.ideas.states import NEEDS_PUBLIC_REASON
 from app.models import Comment, Idea, IdeaStatus, Identity, Role, Unit, User, Vote
 from app.votes import service as votes_service
 from tests.factories import create_user
@@ -91,7 +92,7 @@ def create_idea(
                 idea=idea,
                 to=step,
                 actor=actor,
-                note=REASON if step is IdeaStatus.not_taken_forward else None,
+                note=REASON if step in NEEDS_PUBLIC_REASON else None,
                 merged_into=create_idea(db) if step is IdeaStatus.duplicate else None,
             )
             db.commit()

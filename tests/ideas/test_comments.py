@@ -314,12 +314,13 @@ class TestReports:
         self, client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setattr(get_settings(), "reports_per_hour", 3)
-        idea = create_idea(db)
-        for _ in range(3):
+        # One report per person per idea: the flood is of reports on different ideas.
+        for other in [create_idea(db) for _ in range(3)]:
             response = client.post(
-                f"/ideas/{idea.id}/report", data={"reason": "other"}, follow_redirects=False
+                f"/ideas/{other.id}/report", data={"reason": "other"}, follow_redirects=False
             )
             assert response.status_code == 303
+        idea = create_idea(db)
         response = client.post(
             f"/ideas/{idea.id}/report", data={"reason": "other", "details": "Again"}
         )

@@ -25,6 +25,7 @@ from app.models import (
     TeamRole,
     TimelineEvent,
     Unit,
+    utcnow,
 )
 from app.projects import drivers, pdsa, states
 from app.projects import repository as repo
@@ -153,7 +154,11 @@ class TestStatus:
         follower = create_user(db)
         idea = create_idea(db, status=IdeaStatus.accepted)
         create_follow(db, idea=idea, user=follower)
-        db.add(EmailSubscription(idea_id=idea.id or 0, email="someone@example.net"))
+        db.add(
+            EmailSubscription(
+                idea_id=idea.id or 0, email="someone@example.net", confirmed_at=utcnow()
+            )
+        )
         db.commit()
         project = create_project(db, status=ProjectStatus.proposed, ideas=[idea])
         before = len(db.scalars(select(OutboxEmail)).all())
@@ -161,9 +166,10 @@ class TestStatus:
         db.commit()
         assert ("project_started", "idea", idea.id) in notifications(db, follower.id or 0)
         emails = db.scalars(select(OutboxEmail).order_by(col(OutboxEmail.id))).all()
-        assert len(emails) == before + 1
-        assert "has started" in emails[-1].body_text
-        assert project.title in emails[-1].body_text
+        # The follower (by their account's address) and the confirmed sign-up.
+        new = emails[before:]
+        assert sorted(e.to_address for e in new) == [follower.email, "someone@example.net"]
+        assert all("has started" in e.body_text and project.title in e.body_text for e in new)
 
 
 class TestTakingUpIdeas:

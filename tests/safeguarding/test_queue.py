@@ -139,6 +139,40 @@ class TestThePages:
         assert note not in str(rows[0].details)  # free text stays on the item
         assert note in client.get(f"/safeguarding/{item_id}").text
 
+    def test_closed_items_are_kept_with_who_acted(
+        self, client: TestClient, db: Session, lead: User, item_id: int
+    ) -> None:
+        colleague = create_user(db, roles={Role.moderator}, display_name="Sam Moderator")
+        sign_in(client, colleague)
+        client.post(f"/safeguarding/{item_id}/acknowledge")
+        sign_in(client, lead)
+        item_page = soup_of(client.get(f"/safeguarding/{item_id}"))
+        assert "Sam Moderator" in item_page.select_one(".nhsuk-summary-list").get_text()
+        client.post(f"/safeguarding/{item_id}/close", data={"note": "Called the crisis team."})
+
+        waiting = soup_of(client.get("/safeguarding"))
+        assert not waiting.select(f"#item-{item_id}")
+        history = soup_of(client.get("/safeguarding?show=closed"))
+        assert history.h1.get_text() == "Closed safeguarding items"
+        card = history.select_one(f"#item-{item_id}")
+        assert card is not None
+        assert lead.display_name in card.get_text()
+        summary = soup_of(client.get(f"/safeguarding/{item_id}")).select_one(".nhsuk-summary-list")
+        assert {"Sam Moderator", lead.display_name} <= {
+            part.strip() for row in summary.select("dd") for part in row.get_text().split("–")
+        }
+        # Reading the history is audited like reading the queue.
+        assert [r.details["via"] for r in audit_rows(db, "read.safeguarding_item")][-2:] == [
+            "history",
+            "item",
+        ]
+
+    def test_the_history_is_for_the_same_people_as_the_queue(
+        self, client: TestClient, db: Session
+    ) -> None:
+        sign_in(client, create_user(db, roles={Role.staff}))
+        assert client.get("/safeguarding?show=closed").status_code == 403
+
     def test_an_item_that_is_not_there(self, client: TestClient, db: Session, lead: User) -> None:
         sign_in(client, lead)
         assert client.get("/safeguarding/999999").status_code == 404
