@@ -854,6 +854,21 @@ class TestEveryTemplate:
         assert RecordingUndefined.seen == []
         assert_escaped(html)
 
+    @pytest.mark.parametrize("case", [c for c in render_cases() if c[1] is None], ids=case_id)
+    def test_every_id_on_a_page_is_unique(
+        self, strict_env: Environment, case: tuple[str, str | None, dict[str, Any]]
+    ) -> None:
+        """A label points at its field by id: two elements with one id leave a field without
+        its label (a screen reader reads nothing; the "Change the status" heading once took
+        the id of the first status radio)."""
+        name, _block, extra = case
+        # ``announce`` is set for the vote button's HTMX fragment only (an out-of-band swap
+        # of the page's one live region), never for a whole page.
+        html = strict_env.get_template(name).render(BASE_CONTEXT | extra | {"announce": False})
+        ids = [str(tag["id"]) for tag in BeautifulSoup(html, "html.parser").find_all(id=True)]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        assert repeated == [], f"{name}: {repeated}"
+
     def test_the_recorder_catches_an_undefined_name(self, strict_env: Environment) -> None:
         strict_env.from_string("{{ no_such_name.at_all }}").render()
         assert RecordingUndefined.seen == []  # from_string is not one of our template files

@@ -50,6 +50,9 @@ SIGNED_IN_PAGES = [
     Page("admin-settings", "/admin/settings", email=ADMIN),
     Page("admin-screening-terms", "/admin/screening-terms", email=ADMIN),
     Page("safeguarding-queue", "/safeguarding", email="safeguarding@example.org"),
+    Page("safeguarding-history", "/safeguarding?show=closed", email="safeguarding@example.org"),
+    Page("moderation-queue", "/moderation", email="moderator@example.org"),
+    Page("triage-queue", "/triage", email="staff@example.org"),
 ]
 VIEWPORTS: dict[str, dict[str, Any]] = {"phone": PHONE, "desktop": DESKTOP}
 NARROWEST = {

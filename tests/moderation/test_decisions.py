@@ -434,6 +434,14 @@ class TestItemPage:
         [row] = audit_rows(db, "read.held_idea")
         assert row.details["via"] == "moderation"
 
+    def test_the_edit_form_shows_no_benefit_as_empty_not_none(
+        self, client: TestClient, db: Session, mod: User
+    ) -> None:
+        idea = waiting_idea(db)
+        assert idea.benefit is None
+        page = soup_of(client.get(f"/moderation/ideas/{idea.id}"))
+        assert page.select_one("textarea#benefit").text.strip() == ""
+
     def test_a_comments_original_is_shown_and_the_read_audited(
         self, client: TestClient, db: Session, mod: User
     ) -> None:
