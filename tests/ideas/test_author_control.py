@@ -226,7 +226,9 @@ class TestWithdrawing:
         assert client.get(f"/ideas/{idea.id}/withdraw").status_code == 409
         assert client.post(f"/ideas/{idea.id}/withdraw").status_code == 409
         db.expire_all()
-        assert db.get(Idea, idea.id).withdrawn_at is None  # type: ignore[union-attr]
+        stored = db.get(Idea, idea.id)
+        assert stored is not None
+        assert stored.withdrawn_at is None
 
 
 class TestSignedIn:

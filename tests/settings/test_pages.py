@@ -215,6 +215,7 @@ class TestTrusted:
         self, client: TestClient, db: Session, engine: Engine, admin: User
     ) -> None:
         person = create_user(db)
+        assert person.id is not None
         page = soup_of(client.get(f"/admin/users/{person.id}"))
         form = page.select_one(f'form[action="/admin/users/{person.id}/trusted"]')
         assert form.select_one("input[name=trusted]")["value"] == "yes"
