@@ -42,19 +42,24 @@ def serve(
     reload: bool = False,
 ) -> None:
     """Serve the site with uvicorn."""
-    import uvicorn
+    import os
+    from pathlib import Path
 
-    uvicorn.run(
-        "app.asgi:app",
-        host=host,
-        port=port,
-        workers=None if reload else workers,
-        reload=reload,
-        # Our own access log records route templates only (no tokens or search text in paths).
-        access_log=False,
-        proxy_headers=True,
-        server_header=False,
-    )
+    # This process becomes a bare uvicorn (exec, same pid): the supervisor of --workers N then
+    # holds about 25 MB rather than this command's imports (typer, settings, the models:
+    # about 65 MB), and every worker imports the app itself. --app-dir puts this checkout's
+    # app package first, as the installed command found it. Fewer glibc malloc arenas keep
+    # each worker's threads from holding memory apart (about 20 MB per worker after load);
+    # a MALLOC_ARENA_MAX from the environment wins.
+    args = [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", host, "--port", str(port)]
+    args += ["--app-dir", str(Path(__file__).resolve().parent.parent)]
+    # Our own access log records route templates only (no tokens or search text in paths).
+    args += ["--no-access-log", "--proxy-headers", "--no-server-header"]
+    args += ["--reload"] if reload else ["--workers", str(workers)]
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, args)
 
 
 @app.command()
@@ -185,6 +190,11 @@ def seed_demo(
         summary = seed.demo()
     else:
         summary = seed.bulk(ideas=ideas, votes=votes, comments=comments)
+    from app.core import repository as core_repo
+    from app.db import session_scope
+
+    with session_scope() as db:
+        core_repo.analyze(db)
     typer.echo(summary)
     typer.echo(f"Done in {time.perf_counter() - started:.1f}s.")
 

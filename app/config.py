@@ -40,8 +40,9 @@ class Settings(BaseSettings):
     site_name: str = "Fullcircle"
     organisation_name: str = "Northshire Mental Health NHS Foundation Trust"
     base_url: str = "http://127.0.0.1:8000"
-    db_pool_size: int = 5
-    db_max_overflow: int = 5
+    #: PostgreSQL: at least the requests a worker has in flight (docs/operations.md).
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
     #: SQLite: seconds a write waits for the writers' lock before answering 503 (try again).
     write_lock_wait_seconds: float = 5.0
     #: SQLite: writes that may wait at once; more are answered 503 at once, so waiting writes

@@ -30,7 +30,6 @@ from app.errors import (
     wants_json,
 )
 from app.models import Role, TokenScope
-from app.notifications import repository as notifications_repo
 from app.security.middleware import UNSAFE_METHODS
 from app.web.urls import url_for
 
@@ -83,10 +82,7 @@ def _lookup(request: Request, db: Session) -> tuple[Principal | None, bool]:
     token = request.cookies.get(get_settings().session_cookie_name)
     if not token:
         return None, False
-    principal, stale = accounts.resolve_session(db, token=token)
-    if principal is not None and mfa.missing(db, principal):
-        principal = replace(principal, two_step_missing=True)
-    return principal, stale
+    return accounts.resolve_session(db, token=token, unread=_wants_unread(request))
 
 
 def _resolve(request: Request, db: Session, *, touch: bool = True) -> Principal | None:
@@ -113,21 +109,18 @@ def _resolve(request: Request, db: Session, *, touch: bool = True) -> Principal 
     request.state.principal = principal
     request.state.user = principal.user if principal else None
     request.state.roles = principal.roles if principal else frozenset()
-    request.state.unread = _unread(request, db, principal)
+    request.state.unread = principal.unread if principal else None
     return principal
 
 
-def _unread(request: Request, db: Session, principal: Principal | None) -> int | None:
-    """Unread notifications for the page header: one indexed count, for signed-in people's
-    full pages only (not the API, HTMX fragments or writes, which redirect)."""
-    if (
-        principal is None
-        or request.method != "GET"
-        or request.url.path.startswith(API_PREFIX)
-        or request.headers.get("HX-Request") == "true"
-    ):
-        return None
-    return notifications_repo.unread_count(db, user_id=principal.user_id)
+def _wants_unread(request: Request) -> bool:
+    """The page header shows unread notifications on signed-in people's full pages only (not
+    the API, HTMX fragments or writes, which redirect): counted in the principal's lookup."""
+    return (
+        request.method == "GET"
+        and not request.url.path.startswith(API_PREFIX)
+        and request.headers.get("HX-Request") != "true"
+    )
 
 
 def identify(request: Request) -> None:

@@ -18,6 +18,7 @@ from app.comments import routes as comments_routes
 from app.config import get_settings
 from app.core import jobs
 from app.core.pagecache import PublicPageCache
+from app.demographics import routes as demographics_routes
 from app.follows import routes as follows_routes
 from app.ideas import api as ideas_api
 from app.ideas import author_routes as ideas_author_routes
@@ -31,6 +32,8 @@ from app.notifications import routes as notifications_routes
 from app.pages import routes as pages_routes
 from app.projects import api as projects_api
 from app.projects import routes as projects_routes
+from app.reports import api as reports_api
+from app.reports import routes as reports_routes
 from app.safeguarding import api as safeguarding_api
 from app.safeguarding import routes as safeguarding_routes
 from app.security.middleware import SecurityMiddleware
@@ -63,6 +66,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     accounts_routes.router,
     admin_routes.router,
     settings_routes.router,
+    reports_routes.router,
+    demographics_routes.router,
     accounts_api.router,
     ideas_api.router,
     votes_api.router,
@@ -73,6 +78,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     triage_api.router,
     moderation_api.router,
     notifications_api.router,
+    reports_api.router,
 )
 
 #: Routes not behind an access dependency, each with the reason (see the route inventory test).

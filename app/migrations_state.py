@@ -3,19 +3,24 @@
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
 from app.db import make_engine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic (about 12 MB with Mako and Pygments) is imported by the functions that use it: a
+# server worker needs it only when /readyz is asked.
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def alembic_config(url: str | None = None) -> Config:
+def alembic_config(url: str | None = None) -> "Config":
+    from alembic.config import Config
+
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.attributes["configure_logger"] = False
@@ -25,6 +30,8 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(url: str | None = None) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(url), "head")
 
 
@@ -46,6 +53,9 @@ class Upgraded:
 
 def upgrade_and_report(url: str) -> Upgraded:
     """Upgrade to head, saying how many migrations were applied to what was there before."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
@@ -61,9 +71,13 @@ def upgrade_and_report(url: str) -> Upgraded:
 
 @cache
 def _heads() -> frozenset[str]:
+    from alembic.script import ScriptDirectory
+
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def migrations_at_head(conn: Connection) -> bool:
+    from alembic.runtime.migration import MigrationContext
+
     current = set(MigrationContext.configure(conn).get_current_heads())
     return current == _heads()

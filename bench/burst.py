@@ -62,7 +62,14 @@ from app.db import session_scope
 from app.ideas import service as ideas
 from app.ideas.schemas import IdeaInput
 from app.models import Identity, Role, User, UserRole, utcnow
+from app.settings import service as site_settings
+from app.settings.schemas import Policy
 with session_scope() as db:
+    # The burst's ideas are anonymous: published at once, as on a site whose admins chose
+    # not to pre-moderate (the default holds them for a moderator, and the burst needs ideas).
+    site_settings.save_policy(
+        db, Policy(anonymous_wait=False, new_accounts_wait=False), actor_id=None
+    )
     hashed = passwords.hash_password({PASSWORD!r})
     for n in range({people}):
         user = User(email=f"burst{{n}}@example.org", display_name=f"Burst {{n}}",

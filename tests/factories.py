@@ -56,3 +56,11 @@ def sign_in(client: TestClient, user: User, *, password: str = PASSWORD) -> None
         "/login", data={"email": user.email, "password": password}, follow_redirects=False
     )
     assert response.status_code == 303, response.text[:500]
+
+
+def api_token(db: Session, user: User) -> str:
+    """A new API token's secret for ``user``, with every scope their roles allow (committed,
+    so a server sees it)."""
+    _row, secret = accounts.create_api_token(db, user=user, name="tests")
+    db.commit()
+    return secret

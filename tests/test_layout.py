@@ -86,6 +86,14 @@ LATE_IMPORTS = {
     "app/web/urls.py": "the route table, built from app.main outside a request",
     "app/cli.py": "each command imports what it needs, so `fullcircle --help` stays fast",
     "app/moderation/screening.py": "re's private parser, guarded, for the pattern pre-filter",
+    # Memory (bench/memory.py): heavy libraries only a few pages or commands use stay out of
+    # every server worker until one of them is asked for.
+    "app/accounts/passwords.py": "passlib and argon2, only when a password is hashed",
+    "app/measures/service.py": "cairosvg, cairo and Pillow, only for a chart's PNG",
+    "app/migrations_state.py": "alembic, only for migrate, the tests and /readyz",
+    "app/reports/exports.py": "openpyxl, only for an XLSX download",
+    "app/triage/service.py": "holidays and textstat, only for triage",
+    "app/web/qr.py": "segno, only for a QR code",
 }
 
 

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from app.accounts import service as accounts
 from app.assets import STATIC_DIR
 from app.config import get_settings
+from app.demographics import routes as demographics_routes
 from app.measures import service as measures_service
 from app.models import (
     CoproductionStage,
@@ -46,6 +47,7 @@ from app.models.projects import ENUMS
 from app.moderation import service as moderation
 from app.projects import drivers as drivers_module
 from app.qi.chart import Annotation
+from app.reports import suppression
 from app.web.render import TEMPLATE_DIR, environment
 from tests.factories import create_unit, create_user, sign_in
 from tests.security.helpers import ATTR_XSS, PUBLIC_PAGES, SCRIPT_XSS, get_pages
@@ -715,8 +717,91 @@ BASE_CONTEXT: dict[str, Any] = {
     "back": "/ideas/9",
     "preview": {"title": hostile("preview title"), "description": "x", "benefit": "y"},
 }
+
+
+def report_table(key: str) -> suppression.Table:
+    """A report table with a shown count, a suppressed one, a rate and hostile labels."""
+    columns = [
+        suppression.Column("n", hostile("column")),
+        suppression.Column(
+            "r", hostile("rate"), suppression.Kind.rate, numerator="n", denominator="n"
+        ),
+    ]
+    rows = [
+        suppression.RawRow("north", hostile("row"), {"n": 12}),
+        suppression.RawRow("__total__", "Total", {"n": 3}),
+    ]
+    return suppression.suppress(suppression.RawTable(key, hostile("table"), columns, rows, "x"))
+
+
+REPORT_PERIOD = SimpleNamespace(first=NOW.date(), last=NOW.date())
+REPORT_CHART = SimpleNamespace(
+    key="submissions",
+    title=hostile("chart"),
+    summary=hostile("summary"),
+    svg=ICON,
+    table=report_table("monthly"),
+    withheld=hostile("withheld"),
+)
+REPORT_PAGE = {
+    "subject": SimpleNamespace(period=REPORT_PERIOD, label=hostile("unit label"), unit=None),
+    "sections": [
+        SimpleNamespace(
+            key="funnel",
+            title=hostile("section"),
+            notes=[hostile("note")],
+            tables=[report_table("funnel")],
+        )
+    ],
+    "charts": [REPORT_CHART],
+    "chosen": {"from": "2026-01-01", "to": "2026-06-30", "unit": ""},
+    "everywhere": True,
+    "filter_query": "from=2026-01-01",
+    "generated": NOW,
+    "title": hostile("title"),
+    "period": REPORT_PERIOD,
+    "unit_label": hostile("unit"),
+}
+
 # Names that mean different things on different pages.
 OVERRIDES: dict[str, dict[str, Any]] = {
+    "reports/index.html": REPORT_PAGE,
+    "reports/_print_header.html": REPORT_PAGE,
+    "reports/transparency.html": {
+        "generated": NOW,
+        "figures": SimpleNamespace(
+            period=REPORT_PERIOD,
+            headline=report_table("transparency"),
+            reach=report_table("reach"),
+            fairness=report_table("fairness_ethnic_group"),
+        ),
+    },
+    "reports/populations.html": {
+        "unit": UNIT,
+        "groups": [demographics_routes.EthnicGroup.asian, demographics_routes.EthnicGroup.white],
+        "values": {"asian": hostile("people"), "white": "12"},
+    },
+    "demographics/form.html": {
+        "action": "/demographics",
+        "delete_action": "/demographics/delete",
+        "has_answers": True,
+        "via_receipt": True,
+        "ethnicity_groups": demographics_routes.ethnicity_groups(),
+        "prefer_not": demographics_routes.Ethnicity.prefer_not,
+        "values": {
+            "ethnicity": hostile("ethnicity"),
+            "age_band": "18_24",
+            "sex": "female",
+            "gender_same_as_sex": "yes",
+            "disability": "no",
+        },
+        "enums": {
+            "AgeBand": demographics_routes.AgeBand,
+            "Sex": demographics_routes.Sex,
+            "GenderSameAsSex": demographics_routes.GenderSameAsSex,
+            "Disability": demographics_routes.Disability,
+        },
+    },
     "admin/users.html": {"roles": {7: frozenset({"carer"})}},
     "activity/me.html": {"voted": [IDEA], "following": [IDEA]},
     "projects/form.html": {"stages": [(CoproductionStage.defining, "rung_defining")]},

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from app.accounts import repository as repo
 from app.comments import repository as comments_repo
+from app.demographics import service as demographics
 from app.follows import repository as follows_repo
 from app.ideas import repository as ideas_repo
 from app.models import User
@@ -46,6 +47,8 @@ def collect(db: Session, *, user: User) -> dict[str, Any]:
             for v in votes_repo.of_user(db, user_id=user.id)
         ],
         "following": [f.subject_id for f in follows_repo.of_user(db, user_id=user.id)],
+        # Kept apart from the account under a random id; null when none were given.
+        "about_you": demographics.export(db, user_id=user.id),
         "account": {
             "email": user.email,
             "display_name": user.display_name,

@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from app.accounts import repository as repo
 from app.accounts import service as accounts
-from app.accounts.principal import Principal
+from app.accounts.principal import two_step_required
 from app.config import get_settings
 from app.core import audit, mail, ratelimit, signing
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited
@@ -77,19 +77,12 @@ class Status:
     required: bool
 
 
-def required_for(roles: frozenset[Role]) -> bool:
-    return bool(roles & get_settings().mfa_roles)
+required_for = two_step_required
 
 
 def is_enabled(db: Session, *, user_id: int) -> bool:
     credential = repo.totp_credential(db, user_id)
     return credential is not None and credential.confirmed_at is not None
-
-
-def missing(db: Session, principal: Principal) -> bool:
-    """Their roles need two-step sign-in and they have not set it up (one query, and only for
-    people whose roles need it)."""
-    return required_for(principal.roles) and not is_enabled(db, user_id=principal.user_id)
 
 
 def status(db: Session, *, user_id: int, roles: frozenset[Role]) -> Status:

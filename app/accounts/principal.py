@@ -6,6 +6,7 @@ answer one question; ``None`` is someone not signed in.
 
 from dataclasses import dataclass, field
 
+from app.config import get_settings
 from app.i18n import N_, _
 from app.models import STAFF_ROLES, ApiToken, AuthSession, Identity, Role, User
 
@@ -21,6 +22,9 @@ class Principal:
     #: Signed in with a session although their roles need two-step sign-in, which they have
     #: not set up: ``app.deps`` lets them use only the set-up pages until they do.
     two_step_missing: bool = False
+    #: Unread notifications for the page header, when the lookup counted them (signed-in
+    #: full pages only); None otherwise.
+    unread: int | None = None
 
     @property
     def user_id(self) -> int:
@@ -34,6 +38,11 @@ class Principal:
     def has(self, *roles: Role) -> bool:
         """Holds any of ``roles``; admins pass every role check."""
         return Role.admin in self.roles or bool(self.roles.intersection(roles))
+
+
+def two_step_required(roles: frozenset[Role]) -> bool:
+    """Whether these roles need two-step sign-in (a setting; staff roles in production)."""
+    return bool(roles & get_settings().mfa_roles)
 
 
 #: How each "I am a ..." answer is named in public (never a person's name). Saying "staff" is

@@ -1,16 +1,21 @@
 """Queries for accounts, sessions and tokens. All account SQL lives here."""
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, exists, func, literal, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from app.core.versions import REFERENCE as REFERENCE_VERSIONS
 from app.models import (
     ApiToken,
     AuditEvent,
     AuthSession,
+    ContentVersion,
+    Notification,
     PasswordResetToken,
     RecoveryCode,
     Role,
@@ -31,6 +36,82 @@ def user_by_email(db: Session, email: str) -> User | None:
 def roles_of(db: Session, user_id: int) -> frozenset[Role]:
     rows = db.scalars(select(UserRole.role).where(UserRole.user_id == user_id))
     return frozenset(Role(r) for r in rows)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A live session or token with its person, their roles, whether their two-step sign-in
+    is set up, and (when asked for) their unread notifications: all in one statement."""
+
+    user: User
+    roles: frozenset[Role]
+    two_step_enabled: bool
+    unread: int | None
+    #: The reference data's content versions (app/core/versions.py), brought along for free.
+    versions: dict[str, int]
+
+
+def _credentials(
+    db: Session, credential: type[AuthSession] | type[ApiToken], token_hash: str, *, unread: bool
+) -> tuple[Any, Credentials] | None:
+    # One row per role (a left join, so a person with no role still has one row); the
+    # scalar subqueries are single index probes. Every request that names someone runs this,
+    # so it must stay one indexed round trip.
+    two_step = exists().where(
+        col(TotpCredential.user_id) == User.id, col(TotpCredential.confirmed_at).is_not(None)
+    )
+    unread_count = (
+        select(func.count())
+        .select_from(Notification)
+        .where(col(Notification.user_id) == User.id, col(Notification.read_at).is_(None))
+        .scalar_subquery()
+        if unread
+        else literal(None)
+    )
+    reference = [
+        select(ContentVersion.version).where(col(ContentVersion.key) == key).scalar_subquery()
+        for key in REFERENCE_VERSIONS
+    ]
+    entity: Any = credential
+    rows = db.execute(
+        core_select(
+            entity,
+            User,
+            col(UserRole.role),
+            two_step.label("two_step"),
+            unread_count,
+            *reference,
+        )
+        .join(User, col(User.id) == credential.user_id)
+        .outerjoin(UserRole, col(UserRole.user_id) == User.id)
+        .where(
+            col(credential.token_hash) == token_hash,
+            col(credential.revoked_at).is_(None),
+            col(User.deleted_at).is_(None),
+        )
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return first[0], Credentials(
+        user=first[1],
+        roles=frozenset(Role(r[2]) for r in rows if r[2] is not None),
+        two_step_enabled=bool(first[3]),
+        unread=None if first[4] is None else int(first[4]),
+        versions={key: int(v or 0) for key, v in zip(REFERENCE_VERSIONS, first[5:], strict=True)},
+    )
+
+
+def session_credentials(
+    db: Session, token_hash: str, *, unread: bool
+) -> tuple[AuthSession, Credentials] | None:
+    """A session cookie's session, person and roles, in one statement."""
+    return _credentials(db, AuthSession, token_hash, unread=unread)
+
+
+def token_credentials(db: Session, token_hash: str) -> tuple[ApiToken, Credentials] | None:
+    """A Bearer token's row, person and roles, in one statement."""
+    return _credentials(db, ApiToken, token_hash, unread=False)
 
 
 def session_with_user(db: Session, token_hash: str) -> tuple[AuthSession, User] | None:

@@ -12,9 +12,9 @@ from sqlmodel import Session
 from app.accounts import export, passwords
 from app.accounts import repository as repo
 from app.accounts import scopes as token_scopes
-from app.accounts.principal import Principal
+from app.accounts.principal import Principal, two_step_required
 from app.config import get_settings
-from app.core import audit, email_address, mail, ratelimit, signing
+from app.core import audit, email_address, mail, ratelimit, signing, versions
 from app.errors import Conflict, InvalidInput, NotFound, RateLimited
 from app.i18n import N_, _
 from app.models import (
@@ -305,23 +305,28 @@ def session_lifetimes(roles: frozenset[Role]) -> tuple[timedelta, timedelta]:
     )
 
 
-def resolve_session(db: Session, *, token: str) -> tuple[Principal | None, bool]:
-    """The principal for a session cookie, and whether the session should be touched."""
-    found = repo.session_with_user(db, digest(token))
+def resolve_session(
+    db: Session, *, token: str, unread: bool = False
+) -> tuple[Principal | None, bool]:
+    """The principal for a session cookie (one statement), and whether the session should be
+    touched. With ``unread``, the principal carries the unread notification count too."""
+    found = repo.session_credentials(db, digest(token), unread=unread)
     if found is None:
         return None, False
-    session, user = found
-    if user.deleted_at is not None:
-        return None, False
-    assert user.id is not None
-    roles = repo.roles_of(db, user.id)
-    idle, absolute = session_lifetimes(roles)
+    session, creds = found
+    versions.remember(creds.versions)
+    idle, absolute = session_lifetimes(creds.roles)
     now = utcnow()
     if now - session.last_seen_at > idle or now - session.created_at > absolute:
         return None, False
-    return Principal(
-        user=user, roles=roles, session=session
-    ), now - session.last_seen_at > TOUCH_INTERVAL
+    principal = Principal(
+        user=creds.user,
+        roles=creds.roles,
+        session=session,
+        two_step_missing=two_step_required(creds.roles) and not creds.two_step_enabled,
+        unread=creds.unread,
+    )
+    return principal, now - session.last_seen_at > TOUCH_INTERVAL
 
 
 def record_activity(db: Session, *, principal: Principal) -> None:
@@ -619,19 +624,19 @@ def revoke_api_token(db: Session, *, user: User, token_id: int) -> None:
 
 
 def resolve_api_token(db: Session, *, secret: str) -> tuple[Principal | None, bool]:
-    """The principal for a Bearer token, and whether its last use should be stamped. Reads
-    only: the stamp is the caller's to write, outside this read."""
-    found = repo.token_with_user(db, digest(secret))
+    """The principal for a Bearer token (one statement), and whether its last use should be
+    stamped. Reads only: the stamp is the caller's to write, outside this read."""
+    found = repo.token_credentials(db, digest(secret))
     if found is None:
         return None, False
-    token, user = found
-    assert user.id is not None
+    token, creds = found
+    versions.remember(creds.versions)
     now = utcnow()
     if token.expires_at <= now:
         return None, False
     stale = token.last_used_at is None or now - token.last_used_at > TOUCH_INTERVAL
-    roles = token_scopes.roles_for(repo.roles_of(db, user.id), token_scopes.parse(token.scopes))
-    return Principal(user=user, roles=roles, token=token), stale
+    roles = token_scopes.roles_for(creds.roles, token_scopes.parse(token.scopes))
+    return Principal(user=creds.user, roles=roles, token=token), stale
 
 
 # --- roles ------------------------------------------------------------------------------------

@@ -1,20 +1,32 @@
-"""A few seconds of caching for what anonymous visitors read most (a "microcache").
+"""A short-lived cache for what anonymous visitors read most (a "microcache") that never
+serves a page older than the last write.
 
 The board, idea pages, the home page and the public API are the same for every anonymous
-visitor, and on a busy day thousands read them. Each process keeps a rendered copy for
-``FULLCIRCLE_PUBLIC_CACHE_SECONDS`` (default 3; 0 turns it off), so a page is at most that
-many seconds behind. Signed-in requests, requests with an API token and anything but a plain
-200 are never cached. The CSP nonce differs on every response: the cached copy holds a
-placeholder that is replaced with this request's nonce.
+visitor, and on a busy day thousands read them. Each process keeps a rendered copy for up to
+``FULLCIRCLE_PUBLIC_CACHE_SECONDS`` (default 3; 0 turns it off), tagged with the ``public``
+content version it was rendered under (app/core/versions.py). Every request first reads the
+counter (one primary-key read, off the event loop): a copy is served only while the counter
+is unchanged, so a write that commits is seen by the very next read, in every process.
+Signed-in requests, requests with an API token and anything but a plain 200 are never
+cached. The CSP nonce differs on every response: the cached copy holds a placeholder that is
+replaced with this request's nonce.
 """
 
+import logging
 import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import anyio.to_thread
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core import versions
+from app.db import open_session
+
+log = logging.getLogger("fullcircle.cache")
 
 CACHEABLE = re.compile(r"^/(ideas(/\d+)?|api/v1/ideas(/\d+)?)?$")
 PLACEHOLDER = b"__FULLCIRCLE_NONCE__"
@@ -22,8 +34,14 @@ MAX_ENTRIES = 512
 MAX_BODY = 256 * 1024
 
 
+def _public_version() -> int:
+    with open_session(write=False) as db:
+        return versions.read_all(db).get(versions.PUBLIC, 0)
+
+
 @dataclass
 class _Entry:
+    version: int
     expires: float
     status: int
     headers: list[tuple[bytes, bytes]]
@@ -58,10 +76,18 @@ class PublicPageCache:
         if key is None:
             await self.app(scope, receive, send)
             return
+        try:
+            version = await anyio.to_thread.run_sync(_public_version)
+        except SQLAlchemyError:
+            log.warning("public cache bypassed: the content version could not be read")
+            await self.app(scope, receive, send)
+            return
         nonce = scope.get("state", {}).get("csp_nonce", "").encode()
         entry = self.entries.get(key)
-        # While one request renders a fresh copy, the others keep serving the old one, so an
-        # expiry never sends a crowd of requests to the database at once.
+        if entry is not None and entry.version != version:
+            entry = None  # something it shows has changed since it was rendered
+        # While one request renders a fresh copy of an expired (not changed) page, the others
+        # keep serving the old one, so an expiry never sends a crowd to the database at once.
         if entry is not None and (entry.expires > time.monotonic() or entry.refreshing):
             self.entries.move_to_end(key)
             body = entry.body.replace(PLACEHOLDER, nonce) if nonce else entry.body
@@ -96,6 +122,7 @@ class PublicPageCache:
                     self._store(
                         key,
                         _Entry(
+                            version,
                             time.monotonic() + self.seconds,
                             start["status"],
                             list(start["headers"]),

@@ -1,13 +1,16 @@
-"""Sliding-window limits counted in the database, so every app server sees the same numbers.
+"""Rate limits counted in the database, so every app server sees the same numbers.
 
 Every bucket is declared here, in one registry (``BUCKETS``), with where its numbers come from;
-services refer to them by these constants and call ``enforce()``.
+services refer to them by these constants and call ``enforce()`` (a sliding window over one
+``rate_event`` row per event: exact, for the rare actions such as signing in), or, on hot
+paths, ``spend()`` (one ``rate_allowance`` row per key, updated in one statement: see
+``RateAllowance``; the table does not grow with each request).
 """
 
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -37,6 +40,8 @@ class Bucket:
 
 
 BUCKETS: dict[str, Bucket] = {}
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _bucket(name: str, numbers: Callable[[Settings], tuple[int, timedelta]]) -> Bucket:
@@ -118,9 +123,36 @@ def enforce(db: Session, bucket: Bucket, key: str, message: str) -> None:
     hit(db, limit, key)
 
 
+def _micros(window: timedelta) -> int:
+    return window // timedelta(microseconds=1)
+
+
+def spend(db: Session, bucket: Bucket, key: str) -> int | None:
+    """Count one more event in one statement, or return the seconds to wait (nothing counted).
+
+    Up to the limit at once, then the limit's rate: every event moves the key's refill on by
+    window / limit, and one that would move it more than a window ahead is refused. The
+    caller raises ``RateLimited`` when it is refused (after any checks that come first)."""
+    limit = bucket.limit()
+    if limit.max_events <= 0:
+        return max(1, int(limit.window.total_seconds()))
+    window_us = _micros(limit.window)
+    share_us = window_us // limit.max_events
+    now_us = _micros(utcnow() - EPOCH)
+    if repo.take_rate_allowance(
+        db, limit.bucket, key, now_us=now_us, share_us=share_us, window_us=window_us
+    ):
+        return None
+    refilled_at_us = repo.rate_allowance_refilled_at(db, limit.bucket, key) or now_us
+    wait_us = max(refilled_at_us, now_us) + share_us - window_us - now_us
+    return max(1, -(-wait_us // 1_000_000))
+
+
 def clear(db: Session, limit: Limit, key: str) -> None:
     repo.delete_rate_events(db, limit.bucket, key)
 
 
 def prune(db: Session, *, older_than: timedelta = timedelta(days=2)) -> int:
-    return repo.prune_rate_events(db, older_than=older_than)
+    """Events older than ``older_than``, and allowances already whole again."""
+    pruned = repo.prune_rate_events(db, older_than=older_than)
+    return pruned + repo.prune_rate_allowances(db, now_us=_micros(utcnow() - EPOCH))

@@ -22,6 +22,7 @@ from app.follows import access as follows_access
 from app.follows import repository as follows_repo
 from app.i18n import N_, _
 from app.ideas import access as ideas_access
+from app.ideas import reference
 from app.ideas import repository as repo
 from app.ideas import service as ideas
 from app.ideas.repository import BoardFilters, Sort
@@ -33,7 +34,6 @@ from app.safeguarding import access as safeguarding_access
 from app.safeguarding import repository as safeguarding_repo
 from app.units import service as units
 from app.votes import access as votes_access
-from app.votes import repository as votes_repo
 from app.web import notices
 from app.web.forms import FormValues, field_error, rejected, validate
 from app.web.params import RowId
@@ -85,15 +85,14 @@ def board_filters(db: Session, params: dict[str, str]) -> tuple[BoardFilters, di
 def board(request: Request, db: DbSession, principal: Public) -> Response:
     filters, chosen = board_filters(db, dict(request.query_params))
     cursor = request.query_params.get("cursor")
-    results = repo.board(db, filters=filters, limit=PAGE_SIZE, cursor=cursor)
-    ids = [r.idea.id for r in results.rows if r.idea.id is not None]
     user_id = principal.user.id if principal else None
+    results = repo.board(db, filters=filters, limit=PAGE_SIZE, cursor=cursor, voter_id=user_id)
     context = {
         "page": results,
-        "voted": votes_repo.voted_ids(db, user_id=user_id, idea_ids=ids),
+        "voted": {r.idea.id for r in results.rows if r.voted},
         "chosen": chosen,
         "sort_choices": [(value, _(label)) for value, label in SORT_LABELS.items()],
-        "categories": repo.categories(db),
+        "categories": reference.categories(db),
         "tree": units.tree(db),
         "cursor": cursor,
     }
@@ -114,7 +113,7 @@ def form_context(
         "values": values,
         "errors": errors,
         "tree": units.tree(db),
-        "categories": repo.categories(db),
+        "categories": reference.categories(db),
         "form_token": token,
         "started": started,
         "started_sig": _timer_signature(token, started),
@@ -278,10 +277,10 @@ def idea_context(
     values: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the idea page shows; what the viewer may do comes from the access modules."""
-    found = repo.idea_with_names(db, idea_id, viewer=principal) if 1 <= idea_id <= ID_MAX else None
+    found = repo.idea_seen_by(db, idea_id, viewer=principal) if 1 <= idea_id <= ID_MAX else None
     if found is None:
         raise NotFound()
-    idea, unit, category = found
+    idea, unit, category = found.idea, found.unit, found.category
     subject = Subject.of(idea)
     newest_first = request.query_params.get("comments") != "oldest"
     user_id = principal.user.id if principal else None
@@ -299,7 +298,7 @@ def idea_context(
         ),
         "threads": comments_service.threads(comments),
         "comment_order": "newest" if newest_first else "oldest",
-        "voted": bool(votes_repo.voted_ids(db, user_id=user_id, idea_ids=[idea_id])),
+        "voted": found.voted,
         "following": follows_repo.is_following(db, subject, user_id),
         "voting_open": votes_access.voting_open(idea),
         "may": {

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-import cairosvg
 from markupsafe import Markup
 from sqlmodel import Session
 
@@ -572,5 +571,7 @@ def data_csv(measure_view: MeasureView) -> str:
 
 def png_of(svg: str, *, scale: float = 2.0) -> bytes:
     """The chart as a PNG (for board papers), drawn from the same SVG."""
+    import cairosvg  # about 17 MB with cairo, cffi and Pillow: only for this download
+
     png: bytes = cairosvg.svg2png(bytestring=svg.encode(), scale=scale)
     return png

@@ -8,6 +8,7 @@ from app.models.accounts import (
     Identity,
     OutboxEmail,
     PasswordResetToken,
+    RateAllowance,
     RateEvent,
     RecoveryCode,
     Role,
@@ -23,6 +24,19 @@ from app.models.accounts import (
 )
 from app.models.activity import Comment, Follow, Notification, SubjectKind, TimelineEvent
 from app.models.base import utcnow
+from app.models.demographics import (
+    ETHNICITY_GROUP,
+    NHS_ETHNIC_CATEGORY,
+    AgeBand,
+    Contributor,
+    DemographicAnswer,
+    Disability,
+    EthnicGroup,
+    Ethnicity,
+    GenderSameAsSex,
+    Sex,
+    UnitPopulation,
+)
 from app.models.ideas import (
     Category,
     EmailSubscription,
@@ -68,8 +82,21 @@ from app.models.safeguarding import (
 )
 from app.models.settings import LocalTerm, LocalTermKind, SiteSetting
 from app.models.triage import StaffNote
+from app.models.versions import ContentVersion
 
 __all__ = [
+    "ContentVersion",
+    "ETHNICITY_GROUP",
+    "NHS_ETHNIC_CATEGORY",
+    "AgeBand",
+    "Contributor",
+    "DemographicAnswer",
+    "Disability",
+    "EthnicGroup",
+    "Ethnicity",
+    "GenderSameAsSex",
+    "Sex",
+    "UnitPopulation",
     "ApiToken",
     "AuditEvent",
     "AuthSession",
@@ -108,6 +135,7 @@ __all__ = [
     "ProjectMember",
     "ProjectProgress",
     "ProjectStatus",
+    "RateAllowance",
     "RateEvent",
     "Recognition",
     "RecoveryCode",

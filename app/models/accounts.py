@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, false, true
+from sqlalchemy import JSON, BigInteger, Column, Index, String, false, true
 from sqlmodel import Field, SQLModel
 
 from app.core.states import N_, LabelledEnum
@@ -262,3 +262,20 @@ class RateEvent(SQLModel, table=True):
     bucket: str = Field(max_length=40)
     key: str = Field(max_length=64)
     at: datetime = timestamp(index=True)
+
+
+class RateAllowance(SQLModel, table=True):
+    """One row per (limit, key) for limits on hot paths (votes): a rate, not a log.
+
+    ``refilled_at_us`` is when the key's allowance is whole again (microseconds since the
+    epoch). Each allowed event moves it on by one share of the window (window / limit);
+    an event that would move it more than a window ahead is refused and changes nothing.
+    (The "generic cell rate algorithm": a burst of up to the limit, then the limit's rate.)
+    The table grows with the people who act, not with what they do.
+    """
+
+    __tablename__ = "rate_allowance"
+
+    bucket: str = Field(max_length=40, primary_key=True)
+    key: str = Field(max_length=64, primary_key=True)
+    refilled_at_us: int = Field(sa_column=Column(BigInteger, nullable=False))

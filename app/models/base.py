@@ -1,7 +1,7 @@
 """Shared column types and the metadata naming convention (set before any model exists)."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Column, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
@@ -50,3 +50,12 @@ def timestamp(*, index: bool = False, nullable: bool = False, default: bool = Tr
         default_factory=utcnow if default else lambda: None,
         sa_column=Column(UTCDateTime(), nullable=nullable, index=index),
     )
+
+
+M = TypeVar("M", bound=SQLModel)
+
+
+def detached_copy(row: M) -> M:
+    """A copy of a table row that belongs to no session, for data held across requests (a
+    row from a session expires or is bound to it; a copy is a plain value)."""
+    return type(row)(**{name: getattr(row, name) for name in type(row).model_fields})

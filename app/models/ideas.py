@@ -107,6 +107,12 @@ class Idea(SQLModel, table=True):
     edited_at: datetime | None = timestamp(nullable=True, default=False)
     #: When its author withdrew it: hidden from the public, nothing deleted.
     withdrawn_at: datetime | None = timestamp(nullable=True, default=False)
+    #: The pseudonymous contributor an anonymous submitter became by answering the voluntary
+    #: demographics through the receipt link (app/models/demographics.py). Signed-in authors'
+    #: ideas reach theirs through ``contributor.user_id``. Never shown, read only by reports.
+    contributor_id: str | None = Field(
+        default=None, foreign_key="contributor.id", max_length=32, index=True
+    )
 
 
 class Vote(SQLModel, table=True):

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Environment, Settings
+from app.core import versions
 from app.db import statement_counter
 from app.web.errors import refused_response, server_error_response, too_large_response
 from app.web.urls import request_base
@@ -89,6 +90,7 @@ class SecurityMiddleware:
         )
         started = time.perf_counter()
         status_holder = {"status": 500}
+        versions.begin_request()
         counter: list[int] | None = None
         if self.settings.expose_sql_count:
             counter = [0]

@@ -42,6 +42,7 @@ from app.models import (
     utcnow,
 )
 from app.seed import projects as demo_projects
+from app.seed import reports as demo_reports
 from app.seed import repository as repo
 from app.units import service as units
 from app.votes import access as votes_access
@@ -276,6 +277,7 @@ def demo() -> str:
             db.refresh(person.user, attribute_names=["created_at", "updated_at"])
         ideas, votes, comments = _demo_ideas(db, rng, now=now, unit_ids=unit_ids, people=people)
         demo_projects.seed(db, now=now)
+        demo_reports.seed(db, rng=rng, users=[p.user for p in people], root=units.root(db))
         unit_count = repo.count(db, Unit)
     return (
         f"Seeded {unit_count} units and {len(people)} people, with {ideas} ideas, {votes} votes "

@@ -20,6 +20,7 @@ from app.models import (
     MeasurePoint,
     Notification,
     PDSACycle,
+    RateAllowance,
     RateEvent,
     Role,
     Unit,
@@ -271,6 +272,9 @@ def restamp(
     # Every rate_event row since the seed started is the seed's own (nothing else writes while
     # it runs), whatever limits the services count against: no bucket names needed here.
     db.execute(delete(RateEvent).where(col(RateEvent.at) >= since))
+    # Rate allowances (votes) the seed spent end after it started.
+    since_us = int(since.timestamp() * 1_000_000)
+    db.execute(delete(RateAllowance).where(col(RateAllowance.refilled_at_us) > since_us))
 
 
 def mark_old_notifications_read(db: Session, *, now: datetime) -> None:

@@ -15,6 +15,7 @@ from app.accounts.principal import Principal
 from app.deps import DbSession, require_roles
 from app.errors import InvalidInput
 from app.i18n import N_, _
+from app.ideas import reference as ideas_reference
 from app.ideas import repository as ideas_repo
 from app.ideas import states as idea_states
 from app.models import IdeaStatus
@@ -103,7 +104,7 @@ def queue(request: Request, db: DbSession, principal: Triager) -> Response:
             "chosen": chosen,
             "filter_query": query,
             "tree": units.tree(db),
-            "categories": ideas_repo.categories(db),
+            "categories": ideas_reference.categories(db),
             "queue_statuses": repo.QUEUE_STATUSES,
             "sort_choices": [(value.value, _(label)) for value, label in SORT_LABELS.items()],
             "response_days": triage.response_days(),

@@ -10,8 +10,6 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-import textstat
 from sqlmodel import Session
 
 from app.accounts.principal import Principal, public_role
@@ -62,6 +60,8 @@ def _zone() -> tzinfo:
 
 @lru_cache(maxsize=32)
 def _bank_holidays(first_year: int, last_year: int) -> frozenset[date]:
+    import holidays  # about 7 MB: only staff triage counts working days
+
     found = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
     return frozenset(found.keys())
 
@@ -269,6 +269,8 @@ class TextCheck:
 def check_text(db: Session, text: str) -> TextCheck:
     """Screen a public message for identifying details (with the site's local terms) and
     score how easy it is to read."""
+    import textstat  # about 5 MB with its dictionaries: only a response being checked
+
     screened = moderation.screen_fields(
         {"message": text}, local_terms=site_settings.local_terms(db)
     )

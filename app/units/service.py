@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from app.core import audit
+from app.core import audit, versions
 from app.errors import Conflict, InvalidInput, NotFound
 from app.i18n import _
 from app.models import Unit, UnitKind, UserUnit
-from app.models.base import ID_MAX
+from app.models.base import ID_MAX, detached_copy
 from app.units import repository as repo
 
 #: What may sit directly under each kind of unit.
@@ -63,8 +63,14 @@ def all_units(db: Session) -> Sequence[Unit]:
 
 
 def tree(db: Session) -> list[TreeRow]:
-    """Depth-first order with names sorted among siblings."""
-    units = list(repo.all_units(db))
+    """Depth-first order with names sorted among siblings (held in each process while the
+    ``units`` content version stands still: nearly every page's filters show it)."""
+    return list(versions.held(db, versions.UNITS, "unit-tree", lambda: _tree(db)))
+
+
+def _tree(db: Session) -> tuple[TreeRow, ...]:
+    # Copies that belong to no session: they outlive this request's session safely.
+    units = [detached_copy(u) for u in repo.all_units(db)]
     children: dict[int | None, list[Unit]] = {}
     for u in units:
         children.setdefault(u.parent_id, []).append(u)
@@ -78,7 +84,7 @@ def tree(db: Session) -> list[TreeRow]:
             walk(u.id, depth + 1)
 
     walk(None, 0)
-    return rows
+    return tuple(rows)
 
 
 def _unique_slug(db: Session, name: str) -> str:

@@ -14,9 +14,11 @@ _PROBLEMS = problems(401, 403, 404, 409, 422, 429)
 
 
 def _set(idea_id: int, principal: SignedIn, db: DbSession, *, supported: bool) -> IdeaPublic:
-    idea, _unit, _category = ideas_api.visible(db, idea_id, principal)
-    votes.set_vote(db, idea=idea, principal=principal, supported=supported)
-    body = ideas_api.show(db, idea_id, principal)
+    done = votes.cast(db, idea_id=idea_id, principal=principal, supported=supported)
+    body = ideas_api.idea_public(
+        done.idea, unit=done.unit, category=done.category, voted=done.voted
+    )
+    # CACHE-VERSION: the vote's transaction commits here (the counter's UPDATE is in it).
     db.commit()
     return body
 

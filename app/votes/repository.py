@@ -1,45 +1,95 @@
 """Vote queries. The unique constraint plus INSERT ... ON CONFLICT DO NOTHING decides who voted;
-the denormalised ``idea.vote_count`` moves in the same statement sequence only when a row was
-really inserted or deleted, so it always equals the number of vote rows."""
+the denormalised ``idea.vote_count`` moves in the same transaction only when a row was really
+inserted or deleted, so it always equals the number of vote rows.
+
+A vote is two statements here (``add`` or ``remove``, then ``bump`` with the read-back in its
+RETURNING); ``for_vote`` is read only when nothing changed or something was refused.
+"""
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, func, literal, update
+from sqlalchemy import Row, delete, exists, func, literal, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from app.models import Idea, Vote, utcnow
+from app.accounts.principal import Principal
+from app.ideas.access import visible_clause
+from app.models import Category, Idea, Unit, Vote, utcnow
+from app.votes.access import voting_open_clause
 
 
-def insert(db: Session, *, idea_id: int, user_id: int) -> bool:
-    """Add the vote; False when the person had already voted."""
+def _open_idea(idea_id: int) -> Any:
+    return select(col(Idea.id)).where(col(Idea.id) == idea_id, voting_open_clause())
+
+
+def add(db: Session, *, idea_id: int, user_id: int) -> bool:
+    """Add the vote if the idea takes support (one statement); False when nothing was added:
+    the person had already voted, or the idea is not there or not open to votes."""
+    table = Vote.__table__  # type: ignore[attr-defined]
     dialect_insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # RETURNING, not rowcount: an ORM insert on psycopg reports rowcount -1 (which is truthy).
+    rows = _open_idea(idea_id).add_columns(
+        literal(user_id), literal(utcnow(), table.c.created_at.type)
+    )
     inserted = db.execute(
-        dialect_insert(Vote)
-        .values(idea_id=idea_id, user_id=user_id, created_at=utcnow())
+        dialect_insert(table)
+        .from_select(["idea_id", "user_id", "created_at"], rows)
         .on_conflict_do_nothing(index_elements=["idea_id", "user_id"])
-        .returning(col(Vote.id))
+        .returning(table.c.id)
     ).first()
     return inserted is not None
 
 
-def delete_one(db: Session, *, idea_id: int, user_id: int) -> bool:
-    result = db.execute(
-        delete(Vote).where(col(Vote.idea_id) == idea_id, col(Vote.user_id) == user_id)
-    )
-    return bool(getattr(result, "rowcount", 0))
+def remove(db: Session, *, idea_id: int, user_id: int) -> bool:
+    """Take the vote back if the idea still takes support (one statement); False when nothing
+    was removed."""
+    table = Vote.__table__  # type: ignore[attr-defined]
+    deleted = db.execute(
+        delete(table)
+        .where(
+            table.c.idea_id == idea_id,
+            table.c.user_id == user_id,
+            table.c.idea_id.in_(_open_idea(idea_id)),
+        )
+        .returning(table.c.id)
+    ).first()
+    return deleted is not None
 
 
-def bump_count(db: Session, idea: Idea, delta: int) -> None:
-    db.execute(
+def _unit_name() -> Any:
+    return select(Unit.name).where(col(Unit.id) == col(Idea.unit_id)).scalar_subquery()
+
+
+def _category_slug() -> Any:
+    return select(Category.slug).where(col(Category.id) == col(Idea.category_id)).scalar_subquery()
+
+
+def bump(db: Session, *, idea_id: int, delta: int) -> Row[tuple[Idea, str, str]]:
+    """Move the counter and read the idea back, with its unit's name and category's slug, in
+    one statement (UPDATE ... RETURNING)."""
+    # CACHE-VERSION: a per-idea version column would be bumped here, in the same UPDATE.
+    row = db.execute(
         update(Idea)
-        .where(col(Idea.id) == idea.id)
+        .where(col(Idea.id) == idea_id)
         .values(vote_count=col(Idea.vote_count) + delta)
-        .execution_options(synchronize_session=False)
-    )
-    db.refresh(idea, attribute_names=["vote_count"])
+        .returning(Idea, _unit_name(), _category_slug())
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).one()
+    return row
+
+
+def for_vote(
+    db: Session, *, idea_id: int, viewer: Principal
+) -> Row[tuple[Idea, str, str, bool]] | None:
+    """The idea (if ``viewer`` may see it), its unit's name, category's slug and whether
+    ``viewer`` supports it: one statement."""
+    voted = exists().where(col(Vote.idea_id) == col(Idea.id), col(Vote.user_id) == viewer.user_id)
+    return db.execute(
+        select(Idea, _unit_name(), _category_slug(), voted)
+        .where(col(Idea.id) == idea_id, visible_clause(viewer))
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def voted_ids(db: Session, *, user_id: int | None, idea_ids: Sequence[int]) -> set[int]:

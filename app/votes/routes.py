@@ -4,7 +4,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.deps import DbSession, SignedIn
-from app.ideas import routes as idea_pages
 from app.votes import access
 from app.votes import service as votes
 from app.web.forms import FormValues
@@ -20,18 +19,19 @@ router = APIRouter()
 def vote(
     request: Request, idea_id: RowId, db: DbSession, principal: SignedIn, values: FormValues
 ) -> Response:
-    idea, supported = idea_pages.toggle(db, idea_id, principal, values, off="unvote")
-    votes.set_vote(db, idea=idea, principal=principal, supported=supported)
+    supported = values.get("action") != "unvote"
+    done = votes.cast(db, idea_id=idea_id, principal=principal, supported=supported)
+    # CACHE-VERSION: the vote's transaction commits here (the counter's UPDATE is in it).
     db.commit()
     if is_fragment_request(request):
         return render(
             request,
             "ideas/detail.html",
             {
-                "idea": idea,
-                "voted": supported,
-                "voting_open": access.voting_open(idea),
-                "may": {"vote": access.can_vote(principal, idea)},
+                "idea": done.idea,
+                "voted": done.voted,
+                "voting_open": access.voting_open(done.idea),
+                "may": {"vote": access.can_vote(principal, done.idea)},
                 "announce": True,
             },
             block="vote",

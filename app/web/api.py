@@ -7,11 +7,23 @@ checks this).
 
 from typing import Annotated, Any
 
-from fastapi import Path
+from fastapi import Path, Response
 from pydantic import BaseModel, Field
 
 from app.models.base import ID_MAX
 from app.web.errors import PROBLEM_JSON
+
+
+def json_body(body: BaseModel, *, status_code: int = 200) -> Response:
+    """``body`` as JSON, serialised once by pydantic's own (Rust) serialiser.
+
+    Returning the model itself would make FastAPI validate our own output against the
+    ``response_model`` a second time and serialise through ``jsonable_encoder``: on the
+    busiest reads (the list and one idea) that was a fifth of the request's CPU. The route
+    keeps ``response_model`` for the OpenAPI document; tests check the two agree.
+    """
+    return Response(body.model_dump_json(), status_code=status_code, media_type="application/json")
+
 
 PAGE_DEFAULT = 20
 PAGE_MAX = 100

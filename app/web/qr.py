@@ -1,6 +1,5 @@
 """QR codes as inline SVG (segno), sized by CSS: unit posters and two-step sign-in set-up."""
 
-import segno
 from markupsafe import Markup, escape
 
 
@@ -10,6 +9,8 @@ def qr_svg(data: str, *, label: str, css_class: str, error: str = "m") -> Markup
     Safe to mark as Markup: segno writes the markup itself, and the only text in it (the
     label) is escaped. Callers choose a label that does not repeat a secret in ``data``.
     """
+    import segno  # about 7 MB: only posters and two-step set-up draw a QR code
+
     svg = segno.make(data, error=error).svg_inline(
         scale=1,
         dark="#000",

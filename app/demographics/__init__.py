@@ -1,0 +1,1 @@
+"""Voluntary demographics: the optional form, kept apart from identity (models/demographics)."""
