@@ -109,3 +109,16 @@ class TestReadYourWrites:
         assert second.get(f"/api/v1/ideas/{idea.id}").json()["vote_count"] == 1
         create_idea(db, title="More activities at weekends")
         assert "More activities at weekends" in second.get("/ideas").text
+
+    def test_the_transparency_page_is_cached_until_a_population_changes(
+        self, cached: TestClient, db
+    ) -> None:
+        from app.models import EthnicGroup, UnitPopulation
+
+        cached.get("/transparency")
+        assert int(cached.get("/transparency").headers["x-sql-statements"]) == 1
+        db.add(UnitPopulation(unit_id=1, ethnic_group=list(EthnicGroup)[0], people=38_000))
+        db.commit()
+        fresh = cached.get("/transparency")
+        assert int(fresh.headers["x-sql-statements"]) > 1
+        assert "38,000" in fresh.text

@@ -144,19 +144,6 @@ def revoke_sessions(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def token_with_user(db: Session, token_hash: str) -> tuple[ApiToken, User] | None:
-    row = db.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
-        .where(
-            ApiToken.token_hash == token_hash,
-            ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
-            User.deleted_at.is_(None),  # type: ignore[union-attr]
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
 def api_tokens(db: Session, user_id: int) -> Sequence[ApiToken]:
     return db.scalars(
         select(ApiToken)

@@ -1,12 +1,13 @@
 """A short-lived cache for what anonymous visitors read most (a "microcache") that never
 serves a page older than the last write.
 
-The board, idea pages, the home page and the public API are the same for every anonymous
-visitor, and on a busy day thousands read them. Each process keeps a rendered copy for up to
-``FULLCIRCLE_PUBLIC_CACHE_SECONDS`` (default 3; 0 turns it off), tagged with the ``public``
-content version it was rendered under (app/core/versions.py). Every request first reads the
-counter (one primary-key read, off the event loop): a copy is served only while the counter
-is unchanged, so a write that commits is seen by the very next read, in every process.
+The board, idea pages, the home page, the transparency page and the public API are the same
+for every anonymous visitor, and on a busy day thousands read them. Each process keeps a
+rendered copy for up to ``FULLCIRCLE_PUBLIC_CACHE_SECONDS`` (default 3; 0 turns it off),
+tagged with the ``public`` content version it was rendered under (app/core/versions.py).
+Every request first reads the counter (one primary-key read, off the event loop): a copy is
+served only while the counter is unchanged, so a write that commits is seen by the very next
+read, in every process.
 Signed-in requests, requests with an API token and anything but a plain 200 are never
 cached. The CSP nonce differs on every response: the cached copy holds a placeholder that is
 replaced with this request's nonce.
@@ -28,7 +29,7 @@ from app.db import open_session
 
 log = logging.getLogger("fullcircle.cache")
 
-CACHEABLE = re.compile(r"^/(ideas(/\d+)?|api/v1/ideas(/\d+)?)?$")
+CACHEABLE = re.compile(r"^/(ideas(/\d+)?|api/v1/ideas(/\d+)?|transparency)?$")
 PLACEHOLDER = b"__FULLCIRCLE_NONCE__"
 MAX_ENTRIES = 512
 MAX_BODY = 256 * 1024

@@ -33,10 +33,8 @@ def idea_public(idea: Idea, *, unit: str, category: str, voted: bool) -> IdeaPub
 
 def visible(db: Session, idea_id: int, principal: Principal | None) -> tuple[Idea, Unit, Category]:
     """The idea with its unit and category, or 404 when the caller may not see it."""
-    found = repo.idea_with_names(db, idea_id, viewer=principal) if idea_id <= ID_MAX else None
-    if found is None:
-        raise NotFound(_("There is no idea with this id."))
-    return found
+    found = seen(db, idea_id, principal)
+    return found.idea, found.unit, found.category
 
 
 def seen(db: Session, idea_id: int, principal: Principal | None) -> repo.SeenIdea:

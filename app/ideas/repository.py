@@ -251,14 +251,6 @@ def by_receipt_hash(db: Session, receipt_hash: str) -> Idea | None:
     return db.scalars(select(Idea).where(col(Idea.receipt_hash) == receipt_hash)).first()
 
 
-def idea_with_names(
-    db: Session, idea_id: int, *, viewer: Principal | None
-) -> tuple[Idea, Unit, Category] | None:
-    """The idea with its unit and category, if ``viewer`` may see it (one statement)."""
-    found = idea_seen_by(db, idea_id, viewer=viewer, with_vote=False)
-    return (found.idea, found.unit, found.category) if found else None
-
-
 @dataclass(frozen=True)
 class SeenIdea:
     idea: Idea
@@ -268,12 +260,10 @@ class SeenIdea:
     voted: bool
 
 
-def idea_seen_by(
-    db: Session, idea_id: int, *, viewer: Principal | None, with_vote: bool = True
-) -> SeenIdea | None:
+def idea_seen_by(db: Session, idea_id: int, *, viewer: Principal | None) -> SeenIdea | None:
     """The idea with its unit and category and whether ``viewer`` supports it, if they may
     see it (one statement)."""
-    voter_id = viewer.user.id if viewer is not None and with_vote else None
+    voter_id = viewer.user.id if viewer is not None else None
     row = db.execute(
         select(Idea, Unit, Category, _voted(Idea.id, voter_id))
         .join(Unit, col(Unit.id) == col(Idea.unit_id))

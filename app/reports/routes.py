@@ -153,40 +153,37 @@ def _filename(subject: reports.Subject, table: str, suffix: str) -> str:
     return f"{table}-{where}-{first}-{last}.{suffix}"
 
 
-@router.get("/reports/tables/{table}.csv", name="report_csv")
-def table_csv(request: Request, table: str, db: DbSession, principal: Reporter) -> Response:
-    subject, found = _download(request, db, principal, table)
-    body = exports.as_csv(
-        found[0],
-        period=(subject.period.first, subject.period.last),
-        unit=subject.label,
-        made=reports.today(),
-    )
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{_filename(subject, table, "csv")}"'
-        },
-    )
+#: How each download is made and sent: (writer, media type).
+_FORMATS = {
+    "csv": (lambda found, **kw: exports.as_csv(found[0], **kw), "text/csv; charset=utf-8"),
+    "xlsx": (
+        lambda found, **kw: exports.as_xlsx(found, **kw),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+}
 
 
-@router.get("/reports/tables/{table}.xlsx", name="report_xlsx")
-def table_xlsx(request: Request, table: str, db: DbSession, principal: Reporter) -> Response:
+def _file(request: Request, db: Session, principal: Principal, table: str, kind: str) -> Response:
     subject, found = _download(request, db, principal, table)
-    body = exports.as_xlsx(
+    write, media_type = _FORMATS[kind]
+    body = write(
         found,
         period=(subject.period.first, subject.period.last),
         unit=subject.label,
         made=reports.today(),
     )
-    return Response(
-        body,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="{_filename(subject, table, "xlsx")}"'
-        },
-    )
+    disposition = f'attachment; filename="{_filename(subject, table, kind)}"'
+    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+@router.get("/reports/tables/{table}.csv", name="report_csv")
+def table_csv(request: Request, table: str, db: DbSession, principal: Reporter) -> Response:
+    return _file(request, db, principal, table, "csv")
+
+
+@router.get("/reports/tables/{table}.xlsx", name="report_xlsx")
+def table_xlsx(request: Request, table: str, db: DbSession, principal: Reporter) -> Response:
+    return _file(request, db, principal, table, "xlsx")
 
 
 # --- the public page -------------------------------------------------------------------------

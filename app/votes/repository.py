@@ -92,19 +92,6 @@ def for_vote(
     ).first()
 
 
-def voted_ids(db: Session, *, user_id: int | None, idea_ids: Sequence[int]) -> set[int]:
-    """Which of ``idea_ids`` this person supports (one statement for a whole page)."""
-    if user_id is None or not idea_ids:
-        return set()
-    return set(
-        db.scalars(
-            select(Vote.idea_id).where(
-                col(Vote.user_id) == user_id, col(Vote.idea_id).in_(list(idea_ids))
-            )
-        )
-    )
-
-
 def voted_by(db: Session, *, user_id: int, limit: int = 100) -> Sequence[Idea]:
     return db.scalars(
         select(Idea)

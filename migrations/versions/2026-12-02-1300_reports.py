@@ -17,6 +17,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+#: Tables whose rows the public transparency page counts.
+VERSIONED = ("contributor", "demographic_answer", "unit_population")
+
+
 def upgrade() -> None:
     op.create_table(
         "contributor",
@@ -76,9 +80,32 @@ def upgrade() -> None:
         inline_references=sqlite,
     )
     op.create_index(op.f("ix_idea_contributor_id"), "idea", ["contributor_id"], unique=False)
+    # /transparency shows figures from these tables: they bump the ``public`` content version
+    # as the idea tables do (2026-12-02-1250_performance), so a cached copy is never older
+    # than the last answer or population entered.
+    for table in VERSIONED:
+        if sqlite:
+            for verb in ("INSERT", "UPDATE", "DELETE"):
+                op.execute(
+                    f"CREATE TRIGGER {table}_version_{verb.lower()} AFTER {verb} ON {table} "
+                    "BEGIN UPDATE content_version SET version = version + 1 "
+                    "WHERE key IN ('public'); END"
+                )
+        else:
+            op.execute(
+                f"CREATE TRIGGER {table}_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION fullcircle_bump_version('public')"
+            )
 
 
 def downgrade() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for table in VERSIONED:
+        if sqlite:
+            for verb in ("insert", "update", "delete"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_version_{verb}")
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_version ON {table}")
     op.drop_index(op.f("ix_idea_contributor_id"), table_name="idea")
     op.drop_column("idea", "contributor_id")
     op.drop_table("unit_population")

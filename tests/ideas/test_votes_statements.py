@@ -19,7 +19,6 @@ from app.core import ratelimit
 from app.main import create_app
 from app.models import Idea, IdeaStatus, RateAllowance, RateEvent, Visibility, Vote
 from app.votes import access
-from app.votes import repository as votes_repo
 from app.votes import service as votes
 from tests.factories import create_user, sign_in
 from tests.ideas.factories import create_idea, principal_for, run_together
@@ -163,7 +162,10 @@ class TestVoteRules:
         assert idea.vote_count == 0
         db.commit()
         assert idea.id is not None
-        assert votes_repo.voted_ids(db, user_id=principal.user_id, idea_ids=[idea.id]) == set()
+        left = select(Vote).where(
+            col(Vote.idea_id) == idea.id, col(Vote.user_id) == principal.user_id
+        )
+        assert db.exec(left).all() == []
 
 
 class TestVoteRateAllowance:
