@@ -31,6 +31,7 @@ from app.errors import (
 )
 from app.models import Role, TokenScope
 from app.security.middleware import UNSAFE_METHODS
+from app.web.routing import Deferred
 from app.web.urls import url_for
 
 log = logging.getLogger("fullcircle.access")
@@ -179,20 +180,13 @@ def _mark(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return decorate
 
 
-@_mark("public")
-def public_access(request: Request, db: DbSession) -> Principal | None:
+def _public(request: Request, db: Session) -> Principal | None:
     principal = _resolve(request, db)
     _two_step_gate(request, principal)
     return principal
 
 
-# Access dependencies are plain functions on purpose: FastAPI runs them in the thread pool.
-# An async one would run its database work on the event loop, and one request waiting for
-# SQLite's write lock there would stall every other request (including the lock's holder).
-
-
-@_mark("signed_in")
-def signed_in_access(request: Request, db: DbSession) -> Principal:
+def _signed_in(request: Request, db: Session) -> Principal:
     principal = _resolve(request, db)
     if principal is None:
         raise _sign_in_required(request)
@@ -200,18 +194,34 @@ def signed_in_access(request: Request, db: DbSession) -> Principal:
     return principal
 
 
+# The access dependencies do no I/O themselves: each hands back a Deferred check, which the
+# route (app.web.routing.OneHopRoute) runs in the endpoint's own worker thread. That keeps
+# the database work off the event loop (one request waiting for SQLite's write lock there
+# would stall every other request) and costs one thread-pool trip per request, not two.
+
+
+@_mark("public")
+async def public_access(request: Request, db: DbSession) -> Deferred:
+    return Deferred(_public, request, db)
+
+
+@_mark("signed_in")
+async def signed_in_access(request: Request, db: DbSession) -> Deferred:
+    return Deferred(_signed_in, request, db)
+
+
 def require_roles(*roles: Role) -> Any:
     """Access for holders of any of ``roles`` (admins pass every role check)."""
 
-    @_mark("roles:" + ",".join(sorted(roles)))
-    def dependency(request: Request, db: DbSession) -> Principal:
-        principal = _resolve(request, db)
-        if principal is None:
-            raise _sign_in_required(request)
-        _two_step_gate(request, principal)
+    def check(request: Request, db: Session) -> Principal:
+        principal = _signed_in(request, db)
         if not principal.has(*roles):
             raise Forbidden()
         return principal
+
+    @_mark("roles:" + ",".join(sorted(roles)))
+    async def dependency(request: Request, db: DbSession) -> Deferred:
+        return Deferred(check, request, db)
 
     return Depends(dependency)
 

@@ -45,6 +45,7 @@ from app.votes import api as votes_api
 from app.votes import routes as votes_routes
 from app.web import errors as web_errors
 from app.web import urls
+from app.web.routing import add_routers
 
 #: Every router, in matching order: a domain's fixed paths (``/ideas/new``) come before the
 #: ``/ideas/{idea_id}`` of another, so ideas' own router goes first.
@@ -132,8 +133,7 @@ def create_app() -> FastAPI:
     web_errors.install(app)
     web_errors.register_identify(deps.identify)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
-    for router in ROUTERS:
-        app.include_router(router)
+    add_routers(app, ROUTERS)
     urls.bind(app.router)
     app.add_middleware(
         PublicPageCache,

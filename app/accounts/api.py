@@ -1,12 +1,11 @@
 """The signed-in person in the JSON API: ``GET /api/v1/me``."""
 
-from fastapi import APIRouter
-
 from app.accounts import scopes as token_scopes
 from app.accounts.schemas import MePublic
 from app.deps import SignedIn
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = Router(prefix="/api/v1", tags=["api"])
 
 
 @router.get("/me", response_model=MePublic, name="api_me")

@@ -5,7 +5,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -27,10 +27,11 @@ from app.web.forms import FormMulti, FormValues, rejected, validate
 from app.web.params import RowId, as_id
 from app.web.render import choices, render
 from app.web.responses import redirect, safe_next
+from app.web.routing import Router
 from app.web.templated import show_template
 from app.web.urls import url_for
 
-router = APIRouter()
+router = Router()
 
 
 notices.register(

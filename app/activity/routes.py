@@ -1,6 +1,6 @@
 """The "My activity" page."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from app.deps import DbSession, SignedIn
@@ -9,8 +9,9 @@ from app.ideas import repository as ideas_repo
 from app.notifications import service as notifications
 from app.votes import repository as votes_repo
 from app.web.render import render
+from app.web.routing import Router
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/me", name="my_activity")

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -26,9 +26,10 @@ from app.web.forms import FormMulti, FormValues, field_error, rejected
 from app.web.params import RowId, as_id
 from app.web.render import render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter(prefix="/admin")
+router = Router(prefix="/admin")
 
 notices.register(
     verification_approved=N_("Approved: they now have the staff role, and have been emailed."),

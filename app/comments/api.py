@@ -1,7 +1,5 @@
 """Comments in the JSON API: an idea's comments, and adding one."""
 
-from fastapi import APIRouter
-
 from app.accounts.principal import identity_public
 from app.comments import access
 from app.comments import repository as repo
@@ -13,8 +11,9 @@ from app.errors import NotFound
 from app.ideas import api as ideas_api
 from app.models import Comment
 from app.web.api import IdeaId, problems
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["ideas"])
+router = Router(prefix="/api/v1", tags=["ideas"])
 
 
 def comment_public(comment: Comment) -> CommentPublic:

@@ -1,7 +1,7 @@
 """Comment pages: post a comment or reply (from the idea page), edit within 15 minutes, and
 delete your own."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -20,9 +20,10 @@ from app.web.forms import FormValues, rejected
 from app.web.params import RowId, as_id
 from app.web.render import render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter()
+router = Router()
 
 notices.register(
     comment_added=N_("Your comment has been added"),

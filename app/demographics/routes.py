@@ -4,7 +4,7 @@ every question may be skipped, and the answers can be changed or deleted."""
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -27,9 +27,10 @@ from app.web import notices
 from app.web.forms import FormValues, rejected, validate
 from app.web.render import render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter()
+router = Router()
 
 TEMPLATE = "demographics/form.html"
 

@@ -1,6 +1,6 @@
 """The follow button on an idea page."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from app.core.subjects import Subject
@@ -12,9 +12,10 @@ from app.web import notices
 from app.web.forms import FormValues
 from app.web.params import RowId
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter()
+router = Router()
 
 notices.register(
     followed=N_("You are following this idea. We will tell you when something changes."),

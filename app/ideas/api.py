@@ -3,7 +3,7 @@
 import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import Header, Query, Request, Response
 from sqlmodel import Session
 
 from app.accounts.principal import Principal
@@ -18,8 +18,9 @@ from app.models import Category, Idea, IdeaStatus, Unit
 from app.models.base import ID_MAX
 from app.units import service as units
 from app.web.api import PAGE_DEFAULT, PAGE_MAX, IdeaId, json_body, problems
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["ideas"])
+router = Router(prefix="/api/v1", tags=["ideas"])
 
 
 #: The fields the API copies straight from the idea row.

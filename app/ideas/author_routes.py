@@ -4,7 +4,7 @@ it is theirs without an account). The rules are in ``ideas.service`` and ``ideas
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -20,9 +20,10 @@ from app.web.forms import FormValues, rejected, validate
 from app.web.params import RowId
 from app.web.render import render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter()
+router = Router()
 
 notices.register(
     idea_changed=N_("Your changes are saved."),

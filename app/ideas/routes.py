@@ -5,7 +5,7 @@ fragments (named blocks of the same templates)."""
 import time
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -39,9 +39,10 @@ from app.web.forms import FormValues, field_error, rejected, validate
 from app.web.params import RowId
 from app.web.render import page, render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import absolute_url, url_for
 
-router = APIRouter()
+router = Router()
 
 notices.register(idea_received=N_("Thank you. Your idea has been received."))
 

@@ -3,7 +3,7 @@ nothing), and reading its SPC result."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from app.deps import DbSession, Public
 from app.errors import Forbidden
@@ -13,8 +13,9 @@ from app.measures.schemas import MeasureCreate, MeasurePublic, MeasureSPC, Point
 from app.models.base import ID_MAX
 from app.projects import api as projects_api
 from app.projects.api import Lead, ProjectId, measure_public, responses
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["measures"])
+router = Router(prefix="/api/v1", tags=["measures"])
 
 MeasureId = Annotated[int, Path(ge=1, le=ID_MAX, description="The measure's id.")]
 

@@ -4,7 +4,7 @@ data (one point, or a CSV file), ghosting points, annotations and recalculations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlmodel import Session
@@ -31,9 +31,10 @@ from app.web.forms import FormMulti, FormValues, field_error, rejected, validate
 from app.web.params import RowId, as_id
 from app.web.render import render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter()
+router = Router()
 
 Lead = Annotated[Principal, require_roles(Role.improvement_lead)]
 

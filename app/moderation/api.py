@@ -3,7 +3,7 @@ scope): what waits, and a decision on one idea or comment."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from app.accounts.principal import Principal
 from app.deps import DbSession, require_roles
@@ -12,8 +12,9 @@ from app.moderation import access
 from app.moderation import service as moderation
 from app.moderation.schemas import ModerationDecision, ModerationItem, ModerationList, ReportSummary
 from app.web.api import problems
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["moderation"])
+router = Router(prefix="/api/v1", tags=["moderation"])
 
 Moderator = Annotated[Principal, require_roles(*access.MODERATORS)]
 IdeaId = Annotated[int, Path(ge=1, le=ID_MAX, description="The idea's id.")]

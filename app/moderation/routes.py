@@ -4,7 +4,7 @@ and approve, reject with a reason its author sees, send to safeguarding, approve
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -22,9 +22,10 @@ from app.web.forms import FormMulti, FormValues, field_error, rejected
 from app.web.params import RowId, as_id
 from app.web.render import render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter()
+router = Router()
 
 Moderator = Annotated[Principal, require_roles(*access.MODERATORS)]
 

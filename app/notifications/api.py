@@ -2,14 +2,13 @@
 (any token may read them) and ``POST /api/v1/me/notifications/read`` (a token needs the write
 scope). Only notifications about ideas are listed; project news is on the activity page."""
 
-from fastapi import APIRouter
-
 from app.deps import DbSession, SignedIn
 from app.notifications import service as notifications
 from app.notifications.schemas import MarkedRead, NotificationPublic, NotificationsPublic
 from app.web.api import problems
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = Router(prefix="/api/v1", tags=["api"])
 
 
 @router.get(

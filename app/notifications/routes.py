@@ -2,7 +2,7 @@
 (double opt-in) and stopping them; marking in-app notifications read; and a person's choice of
 emails on their account page."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from app.accounts.schemas import EmailForm
@@ -16,9 +16,10 @@ from app.web import notices
 from app.web.forms import FormValues, rejected, validate
 from app.web.render import render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter()
+router = Router()
 
 notices.register(
     email_saved=N_(

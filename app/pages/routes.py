@@ -2,7 +2,7 @@
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from app.config import get_settings
@@ -13,9 +13,10 @@ from app.ideas import repository as ideas_repo
 from app.migrations_state import migrations_at_head
 from app.models import Role
 from app.web.render import render
+from app.web.routing import Router
 from app.web.templated import show_template
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/", name="home")

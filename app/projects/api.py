@@ -6,7 +6,7 @@ ones too). Errors are problem JSON, as for ideas (app/web/api.py).
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 from sqlmodel import Session
 
 from app.accounts.principal import Principal
@@ -34,8 +34,9 @@ from app.projects.schemas import (
 )
 from app.units import service as units
 from app.web.api import problems
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["projects"])
+router = Router(prefix="/api/v1", tags=["projects"])
 
 Lead = Annotated[Principal, require_roles(Role.improvement_lead)]
 ProjectId = Annotated[int, Path(ge=1, le=ID_MAX, description="The project's id.")]

@@ -6,7 +6,7 @@ only swaps fragments (named blocks of the same templates)."""
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlmodel import Session
@@ -56,9 +56,10 @@ from app.web.forms import FormMulti, FormValues, field_error, rejected, validate
 from app.web.params import RowId, as_id
 from app.web.render import is_fragment_request, page, render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter()
+router = Router()
 
 Lead = Annotated[Principal, require_roles(Role.improvement_lead)]
 

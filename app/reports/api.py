@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from sqlmodel import Session
 
 from app.accounts.principal import Principal
@@ -18,8 +18,9 @@ from app.reports import access
 from app.reports import service as reports
 from app.reports.schemas import ReportOut
 from app.web.api import problems
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = Router(prefix="/api/v1/reports", tags=["reports"])
 
 Reporter = Annotated[Principal, require_roles(*access.REPORTERS)]
 From = Annotated[date | None, Query(alias="from", description="First day (ISO date), included")]

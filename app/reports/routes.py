@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -25,9 +25,10 @@ from app.web.forms import FormValues, field_error, rejected
 from app.web.params import RowId
 from app.web.render import render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter()
+router = Router()
 
 Reporter = Annotated[Principal, require_roles(*access.REPORTERS)]
 

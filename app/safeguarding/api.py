@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 
 from app.accounts.principal import Principal
 from app.deps import DbSession, client_ip, require_roles
@@ -12,8 +12,9 @@ from app.safeguarding import access
 from app.safeguarding import service as safeguarding
 from app.safeguarding.schemas import SafeguardingItemPublic, SafeguardingList, SafeguardingUpdate
 from app.web.api import problems
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["safeguarding"])
+router = Router(prefix="/api/v1", tags=["safeguarding"])
 
 Worker = Annotated[Principal, require_roles(*access.WORKERS)]
 ItemId = Annotated[int, Path(ge=1, le=ID_MAX, description="The safeguarding item's id.")]

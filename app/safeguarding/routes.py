@@ -4,7 +4,7 @@ audited; every action is audited by the status machine (app/safeguarding/states.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -20,9 +20,10 @@ from app.web.forms import FormValues, rejected
 from app.web.params import RowId
 from app.web.render import render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter()
+router = Router()
 
 Worker = Annotated[Principal, require_roles(*access.WORKERS)]
 

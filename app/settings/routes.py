@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -20,9 +20,10 @@ from app.web.forms import FormValues, field_error, rejected
 from app.web.params import RowId
 from app.web.render import render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter(prefix="/admin")
+router = Router(prefix="/admin")
 
 notices.register(
     policy_saved=N_(

@@ -2,8 +2,6 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter
-
 from app.accounts.principal import Principal
 from app.deps import DbSession, require_roles
 from app.ideas import api as ideas_api
@@ -12,8 +10,9 @@ from app.triage import access
 from app.triage import service as triage
 from app.triage.schemas import StatusChange
 from app.web.api import IdeaId, problems
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["triage"])
+router = Router(prefix="/api/v1", tags=["triage"])
 
 Triager = Annotated[Principal, require_roles(*access.TRIAGERS)]
 

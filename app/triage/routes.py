@@ -7,7 +7,7 @@ import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -28,9 +28,10 @@ from app.web.forms import FormValues, field_error, rejected
 from app.web.params import RowId, as_id
 from app.web.render import render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter()
+router = Router()
 
 Triager = Annotated[Principal, require_roles(*access.TRIAGERS)]
 

@@ -8,7 +8,7 @@ inline in the page (the CSP allows inline SVG; it allows no inline styles or scr
 import re
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 
@@ -18,9 +18,10 @@ from app.i18n import _
 from app.units import service as units
 from app.web import qr as web_qr
 from app.web.render import render
+from app.web.routing import Router
 from app.web.urls import absolute_url, url_for
 
-router = APIRouter(prefix="/units")
+router = Router(prefix="/units")
 
 #: Error correction level M (15%) survives a scuffed or creased poster and keeps the code small.
 QR_ERROR = "m"

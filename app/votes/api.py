@@ -1,14 +1,13 @@
 """Votes in the JSON API: PUT to support an idea, DELETE to take it back (both idempotent)."""
 
-from fastapi import APIRouter
-
 from app.deps import DbSession, SignedIn
 from app.ideas import api as ideas_api
 from app.ideas.schemas import IdeaPublic
 from app.votes import service as votes
 from app.web.api import IdeaId, problems
+from app.web.routing import Router
 
-router = APIRouter(prefix="/api/v1", tags=["ideas"])
+router = Router(prefix="/api/v1", tags=["ideas"])
 
 _PROBLEMS = problems(401, 403, 404, 409, 422, 429)
 

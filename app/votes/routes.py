@@ -1,6 +1,6 @@
 """The support button on an idea page: a plain form POST, or an HTMX swap of the button."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from app.deps import DbSession, SignedIn
@@ -10,9 +10,10 @@ from app.web.forms import FormValues
 from app.web.params import RowId
 from app.web.render import is_fragment_request, render
 from app.web.responses import redirect
+from app.web.routing import Router
 from app.web.urls import url_for
 
-router = APIRouter()
+router = Router()
 
 
 @router.post("/ideas/{idea_id}/vote", name="vote")

@@ -1,0 +1,206 @@
+"""The route index picks exactly the route Starlette's one-by-one loop would pick."""
+
+import re
+import threading
+from typing import Annotated, Any
+
+import anyio.to_thread
+import pytest
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+from sqlmodel import Session
+from starlette.routing import BaseRoute, Match
+
+from app import deps
+from app.main import create_app
+from app.web.routing import IndexedRouter, OneHopRoute, RouteIndex, Router, literal_prefix
+
+APP = create_app()
+ROUTES: list[BaseRoute] = list(APP.router.routes)
+INDEX = RouteIndex(ROUTES)
+
+
+def _scope(path: str, method: str) -> dict[str, object]:
+    return {
+        "type": "http",
+        "path": path,
+        "method": method,
+        "root_path": "",
+        "headers": [],
+        "query_string": b"",
+    }
+
+
+def _first_full(routes: list[BaseRoute], path: str, method: str) -> BaseRoute | None:
+    for route in routes:
+        if route.matches(_scope(path, method))[0] == Match.FULL:
+            return route
+    return None
+
+
+def _concrete(path: str, value: str = "7") -> str:
+    return re.sub(r"\{[^}]+\}", value, path)
+
+
+def test_the_application_matches_through_the_index() -> None:
+    assert isinstance(APP.router, IndexedRouter)
+    # Flat: every route is on the application's router, none inside a nested router.
+    assert len(ROUTES) > 150
+    assert all(hasattr(route, "path") for route in ROUTES)
+
+
+def test_literal_prefixes() -> None:
+    assert literal_prefix("/") == ("",)
+    assert literal_prefix("/ideas") == ("ideas",)
+    assert literal_prefix("/api/v1/ideas/{idea_id}/vote") == ("api", "v1", "ideas")
+    assert literal_prefix("/ideas/{idea_id}.csv") == ("ideas",)
+    assert literal_prefix("/static") == ("static",)
+
+
+def test_every_route_is_found_for_its_own_paths_and_methods() -> None:
+    checked = 0
+    for route in ROUTES:
+        path = getattr(route, "path", None)
+        assert path is not None
+        for method in sorted(getattr(route, "methods", None) or {"GET"}):
+            for value in ("7", "x"):
+                concrete = _concrete(path, value) if "{" in path else path
+                expected = _first_full(ROUTES, concrete, method)
+                assert _first_full(INDEX.candidates(concrete), concrete, method) is expected
+                checked += 1
+    assert checked > 300
+
+
+SEGMENTS = sorted(
+    {segment for route in ROUTES for segment in getattr(route, "path", "").split("/") if segment}
+    | {"7", "", "x.csv", "%2F", "99999999999999999999"}
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(SEGMENTS), min_size=0, max_size=7),
+    st.sampled_from(["GET", "POST", "PUT", "DELETE", "HEAD"]),
+)
+def test_any_path_gets_the_route_the_plain_loop_would_give(
+    segments: list[str], method: str
+) -> None:
+    path = "/" + "/".join(segments)
+    assert _first_full(INDEX.candidates(path), path, method) is _first_full(ROUTES, path, method)
+
+
+def test_wrong_method_missing_and_slashes_still_answer_as_before(client: TestClient) -> None:
+    assert client.get("/api/v1/ideas").status_code == 200
+    # Not found, and a method the route does not take, go through the router's own loop.
+    assert client.get("/no-such-page").status_code == 404
+    assert client.delete("/api/v1/ideas").status_code == 405
+    slashed = client.get("/ideas/", follow_redirects=False)
+    assert slashed.status_code == 307
+    assert slashed.headers["location"].endswith("/ideas")
+
+
+def test_the_index_is_rebuilt_when_routes_change(engine: Engine) -> None:
+    app = create_app()
+    router = app.router
+    assert isinstance(router, IndexedRouter)
+    before = router.index()
+
+    @app.get("/zz-added-later")
+    def added() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    assert router.index() is not before
+    with TestClient(app) as client:
+        assert client.get("/zz-added-later").json() == {"ok": "yes"}
+
+
+def test_every_route_checks_access_in_its_own_thread() -> None:
+    others = {getattr(route, "path", "") for route in ROUTES if not isinstance(route, OneHopRoute)}
+    assert others == {"/static", "/openapi.json"}
+
+
+def test_an_access_check_outside_the_route_parameters_is_refused() -> None:
+    router = Router()
+    with pytest.raises(TypeError, match="not in dependencies"):
+
+        @router.get("/hidden-check", dependencies=[Depends(deps.signed_in_access)])
+        def hidden() -> dict[str, str]:
+            return {}
+
+    def needs_someone(principal: deps.SignedIn) -> str:
+        return "x"
+
+    with pytest.raises(TypeError, match="parameter of the route itself"):
+
+        @router.get("/nested-check")
+        def nested(value: Annotated[str, Depends(needs_someone)]) -> dict[str, str]:
+            return {}
+
+
+def test_the_check_and_the_endpoint_share_one_worker_thread(engine: Engine) -> None:
+    app = create_app()
+    threads: dict[str, int] = {}
+    real_check = deps._public
+
+    def check(request: Request, db: Session) -> object:
+        threads["check"] = threading.get_ident()
+        return real_check(request, db)
+
+    router = Router()
+
+    @router.get("/zz-thread")
+    def endpoint(principal: deps.Public) -> JSONResponse:
+        threads["endpoint"] = threading.get_ident()
+        return JSONResponse({"anonymous": principal is None})
+
+    app.router.routes.extend(router.routes)
+    hops: list[object] = []
+    real_run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(func)
+        return await real_run_sync(func, *args, **kwargs)
+
+    with TestClient(app) as client, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(deps, "_public", check)
+        patch.setattr(anyio.to_thread, "run_sync", counted)
+        assert client.get("/zz-thread").json() == {"anonymous": True}
+    assert len(hops) == 1, hops
+    assert threads["check"] == threads["endpoint"]
+    assert threads["check"] != threading.get_ident()
+
+
+def test_a_failed_check_answers_before_the_endpoint_runs(client: TestClient) -> None:
+    ran: list[bool] = []
+    router = Router()
+
+    @router.get("/api/v1/zz-private")
+    def private(principal: deps.SignedIn) -> dict[str, str]:
+        ran.append(True)
+        return {}
+
+    app = client.app
+    app.router.routes.extend(router.routes)  # type: ignore[attr-defined]
+    response = client.get("/api/v1/zz-private")
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert ran == []
+
+
+@pytest.mark.parametrize("path", ["/api/v1/ideas", "/ideas", "/"])
+def test_busy_pages_take_one_trip_through_the_thread_pool(client: TestClient, path: str) -> None:
+    hops: list[object] = []
+    real_run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(func)
+        return await real_run_sync(func, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(anyio.to_thread, "run_sync", counted)
+        assert client.get(path).status_code == 200
+    assert len(hops) == 1, hops
