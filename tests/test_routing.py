@@ -93,6 +93,20 @@ def test_any_path_gets_the_route_the_plain_loop_would_give(
     assert _first_full(INDEX.candidates(path), path, method) is _first_full(ROUTES, path, method)
 
 
+def test_requests_are_matched_through_the_index(client: TestClient) -> None:
+    looked_up: list[str] = []
+    real = RouteIndex.candidates
+
+    def spy(self: RouteIndex, path: str) -> list[BaseRoute]:
+        looked_up.append(path)
+        return real(self, path)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RouteIndex, "candidates", spy)
+        assert client.get("/api/v1/ideas").status_code == 200
+    assert looked_up == ["/api/v1/ideas"]
+
+
 def test_wrong_method_missing_and_slashes_still_answer_as_before(client: TestClient) -> None:
     assert client.get("/api/v1/ideas").status_code == 200
     # Not found, and a method the route does not take, go through the router's own loop.

@@ -103,8 +103,13 @@ def add_routers(app: FastAPI, routers: Iterable[APIRouter]) -> None:
 
 def _index_router(router: Any) -> None:
     # FastAPI makes its router itself; the class is swapped for the subclass, which adds no
-    # state of its own beyond the lazily built index.
+    # state of its own beyond the lazily built index. Starlette's router calls the ``app``
+    # it bound when it was made (it has no middleware of its own, nor a body limit here):
+    # bind the subclass's.
+    if router.middleware_stack != router.app:
+        raise TypeError("the application's router has its own middleware: cannot index it")
     router.__class__ = IndexedRouter
+    router.middleware_stack = router.app
 
 
 class Deferred:
