@@ -492,8 +492,13 @@ def withdraw(
 
 
 def was_withdrawn(db: Session, *, idea_id: int) -> bool:
+    """Whether the public may be told an idea was withdrawn (a 410, not a 404). An idea held
+    for safeguarding stays held when its author withdraws it, and the public was never told
+    it exists, so it stays "not found"."""
     idea = repo.get(db, idea_id) if 1 <= idea_id <= ID_MAX else None
-    return idea is not None and idea.withdrawn_at is not None
+    return (
+        idea is not None and idea.withdrawn_at is not None and idea.visibility == Visibility.hidden
+    )
 
 
 def own_idea(db: Session, *, idea_id: int, author: Principal) -> Idea:

@@ -218,6 +218,10 @@ class TestWithdrawing:
         ).one()
         assert item.status == SafeguardingStatus.open
         assert idea.description == RISKY
+        # The public was never told it exists: still "not found", not "withdrawn" (410).
+        client.cookies.clear()
+        for path in (f"/ideas/{idea.id}", f"/api/v1/ideas/{idea.id}"):
+            assert client.get(path).status_code == 404
 
     def test_a_done_idea_cannot_be_withdrawn(self, client: TestClient, db: Session) -> None:
         author = create_user(db)
