@@ -24,6 +24,7 @@ from sqlmodel import Session
 from app.accounts import service as accounts
 from app.assets import STATIC_DIR
 from app.config import get_settings
+from app.core import audit
 from app.demographics import routes as demographics_routes
 from app.measures import service as measures_service
 from app.models import (
@@ -678,21 +679,29 @@ BASE_CONTEXT: dict[str, Any] = {
         "from": hostile("from"),
         "to": "",
         "address": hostile("address"),
+        "record": "idea",
+        "number": hostile("number"),
     },
     "event_options": [("signin.failed", "Sign-in failed")],
     "event_labels": {"signin.failed": "Sign-in failed"},
     "filter_query": "event=signin.failed",
     "audit_rows": [
-        SimpleNamespace(
-            id=9,
-            at=NOW,
-            event=hostile("event"),
-            actor_id=3,
-            subject_user_id=4,
-            ip_address=hostile("address"),
-            details={"reason": hostile("reason"), "added": [hostile("role")]},
+        (
+            SimpleNamespace(
+                id=9,
+                at=NOW,
+                event=hostile("event"),
+                actor_id=3,
+                subject_user_id=4,
+                ip_address=hostile("address"),
+            ),
+            audit.described(
+                {"reason": hostile("reason"), "added": [hostile("role")], "idea_id": 3}
+            ),
         )
     ],
+    "emails": {3: hostile("email")},
+    "record_options": [("idea", hostile("record kind"))],
     "next_before": 9,
     "paged": True,
     # Two-step sign-in: the account and admin pages, setting up, the codes, the sign-in step.
@@ -716,6 +725,11 @@ BASE_CONTEXT: dict[str, Any] = {
     "comment_originals": {COMMENT.id: {"body": hostile("original comment")}},
     "back": "/ideas/9",
     "preview": {"title": hostile("preview title"), "description": "x", "benefit": "y"},
+    "comment_preview": {
+        "description": hostile("comment preview"),
+        "form": "reply-form-3",
+        "change": "#reply-3",
+    },
 }
 
 

@@ -39,6 +39,9 @@ def add_comment(
     if not access.can_comment(principal, idea):
         raise NotFound()
     parent = values.get("parent_id", "")
+    if (preview := comments.preview_of(db, values)) is not None:
+        context = idea_pages.idea_context(db, request, idea_id, principal, values=values)
+        return render(request, "ideas/detail.html", context | preview_context(preview, values))
     with idea_pages.rejected_on_idea_page(db, request, idea_id, principal, values):
         comment = comments.add(
             db,
@@ -47,6 +50,7 @@ def add_comment(
             body=values.get("body", ""),
             # A reply names its comment; a value that names none is a comment that has gone.
             parent_id=(as_id(parent) or 0) if parent else None,
+            body_field=comments.form_field(values),
         )
         db.commit()
     if comments.is_waiting(comment):
@@ -55,6 +59,14 @@ def add_comment(
         request,
         url_for("idea_page", idea_id=idea_id) + f"?notice=comment-added#comment-{comment.id}",
     )
+
+
+def preview_context(preview: str, values: dict[str, str]) -> dict[str, object]:
+    """What a subject's page shows above all else when a comment's identifying details were
+    taken out: the public text, and the form (the comment's or a reply's) it sends."""
+    field = comments.form_field(values)
+    form = "comment-form" if field == "body" else field.replace("reply-", "reply-form-")
+    return {"comment_preview": {"description": preview, "form": form, "change": f"#{field}"}}
 
 
 @router.get("/comments/{comment_id}/waiting", name="comment_held")
@@ -110,6 +122,11 @@ def edit_comment_form(
 def edit_comment(
     request: Request, comment_id: RowId, db: DbSession, principal: SignedIn, values: FormValues
 ) -> Response:
+    comment = comments.editable(db, comment_id=comment_id, principal=principal)
+    may_edit = access.can_edit_comment(principal, comment) and not comments.is_held(comment)
+    if may_edit and (preview := comments.preview_of(db, values)) is not None:
+        context = _edit_context(comment, values, True) | {"preview": {"description": preview}}
+        return render(request, "comments/edit.html", context)
     with rejected(
         "comments/edit.html",
         lambda errors: _edit_context(

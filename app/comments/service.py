@@ -22,15 +22,44 @@ from app.settings import service as site_settings
 BODY_MAX = 5000
 
 
-def _clean(body: str) -> str:
+def _clean(body: str, *, field: str = "body") -> str:
+    """The text as kept; ``field`` names the box it was typed in (a reply's own box)."""
     body = body.replace("\r\n", "\n").strip()
     if not body:
-        raise InvalidInput(errors=[{"field": "body", "msg": _("Write your comment")}])
+        raise InvalidInput(errors=[{"field": field, "msg": _("Write your comment")}])
     if len(body) > BODY_MAX:
         raise InvalidInput(
-            errors=[{"field": "body", "msg": _("Comment must be 5,000 characters or fewer")}]
+            errors=[{"field": field, "msg": _("Comment must be 5,000 characters or fewer")}]
         )
     return body
+
+
+def _screened(db: Session, body: str) -> moderation.Screened:
+    return moderation.screen_fields({"body": body}, local_terms=site_settings.local_terms(db))
+
+
+def form_field(values: dict[str, str]) -> str:
+    """The box a comment form's text was typed in: a reply has its own under its comment."""
+    parent = values.get("parent_id", "")
+    return f"reply-{parent}" if parent.isdigit() else "body"
+
+
+def preview_of(db: Session, values: dict[str, str]) -> str | None:
+    """A comment form's public text to show first (see ``redacted_preview``), unless its author
+    has seen it and sends it like that."""
+    if values.get("confirm") == "redacted":
+        return None
+    return redacted_preview(db, values.get("body", ""))
+
+
+def redacted_preview(db: Session, body: str) -> str | None:
+    """The public text of a comment, when screening would take identifying details out of it
+    and there is no risk (a possible risk is held and raised at once, never kept waiting)."""
+    try:
+        screened = _screened(db, _clean(body))
+    except InvalidInput:
+        return None  # the form's own message comes first
+    return (screened.public["body"] or "") if screened.changed and not screened.held else None
 
 
 def _parent(db: Session, subject: Subject, parent_id: int) -> int:
@@ -52,10 +81,12 @@ def add(
     principal: Principal,
     body: str,
     parent_id: int | None = None,
+    body_field: str = "body",
 ) -> Comment:
     """Add a comment (the caller has checked ``access.can_comment``); the author follows the
-    subject, and its other followers are told."""
-    body = _clean(body)
+    subject, and its other followers are told. ``body_field`` names the form's box in errors
+    (see ``form_field``)."""
+    body = _clean(body, field=body_field)
     if parent_id is not None:
         parent_id = _parent(db, subject, parent_id)
     ratelimit.enforce(
@@ -65,7 +96,7 @@ def add(
         _("You have commented a lot in the last hour. Please wait a while."),
     )
     user = principal.user
-    screened = moderation.screen_fields({"body": body}, local_terms=site_settings.local_terms(db))
+    screened = _screened(db, body)
     if screened.held:
         visibility = Visibility.held
     elif site_settings.author_waits(db, author=principal, policy=site_settings.policy(db)):
@@ -130,9 +161,7 @@ def edit(db: Session, *, comment_id: int, principal: Principal, body: str) -> Co
         )
     if not access.can_edit_comment(principal, comment):
         raise Conflict(_("Comments can only be changed in the first 15 minutes."))
-    screened = moderation.screen_fields(
-        {"body": _clean(body)}, local_terms=site_settings.local_terms(db)
-    )
+    screened = _screened(db, _clean(body))
     comment.body = (screened.public["body"] or "")[:BODY_MAX]
     comment.edited_at = utcnow()
     comment.screening_level = str(screened.level)

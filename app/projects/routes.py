@@ -14,6 +14,7 @@ from sqlmodel import Session
 from app.accounts.principal import Principal
 from app.comments import access as comments_access
 from app.comments import repository as comments_repo
+from app.comments import routes as comment_pages
 from app.comments import service as comments
 from app.core.subjects import Subject
 from app.deps import DbSession, Public, SignedIn, require_roles
@@ -429,6 +430,10 @@ def add_project_comment(
     if not access.can_comment_on_project(principal, project):
         raise NotFound()
     parent = values.get("parent_id", "")
+    if (preview := comments.preview_of(db, values)) is not None:
+        context = project_context(db, request, project_id, principal, values=values)
+        context |= comment_pages.preview_context(preview, values)
+        return render(request, "projects/project.html", context)
     with rejected(
         "projects/project.html",
         lambda errors: project_context(
@@ -442,6 +447,7 @@ def add_project_comment(
             principal=principal,
             body=values.get("body", ""),
             parent_id=as_id(parent),
+            body_field=comments.form_field(values),
         )
         db.commit()
     if comments.is_waiting(comment):

@@ -7,10 +7,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from app.models import Comment, Idea, Role, ScreenedText, Visibility
+from app.models import Comment, Idea, Project, Role, ScreenedText, SubjectKind, Visibility
 from tests.factories import create_user, sign_in
 from tests.helpers import idea_form, soup_of
 from tests.ideas.factories import create_comment, create_idea
+from tests.projects.factories import create_project
 from tests.safeguarding.helpers import RISKY, queue
 from tests.security.helpers import audit_events
 
@@ -124,10 +125,137 @@ class TestComments:
         author = create_user(db)
         comment = create_comment(db, idea=create_idea(db), author=author, body="Lovely staff")
         sign_in(client, author)
-        client.post(f"/comments/{comment.id}/edit", data={"body": "Ring me on 07700 900123"})
+        typed = {"body": "Ring me on 07700 900123"}
+        shown = client.post(f"/comments/{comment.id}/edit", data=typed)
+        assert shown.status_code == 200
+        assert "[phone number]" in preview_text(shown.text)
+        db.refresh(comment)
+        assert comment.body == "Lovely staff"  # nothing changes until the author sends it
+        client.post(f"/comments/{comment.id}/edit", data=typed | {"confirm": "redacted"})
         db.refresh(comment)
         assert comment.body == "Ring me on [phone number]"
         assert comment.visibility == Visibility.published
+
+
+def preview_text(html: str) -> str:
+    preview = soup_of(html).select_one("#preview")
+    assert preview is not None, "no preview of the public text"
+    text = preview.get_text(" ")
+    for typed in IDENTIFIERS:
+        assert typed not in text
+    return text
+
+
+def sends(html: str, form_id: str) -> None:
+    """The preview's button sends the form ``form_id`` (which is on the page) as it is."""
+    page = soup_of(html)
+    button = page.select_one("#preview button[name=confirm]")
+    assert button is not None
+    assert (button["form"], button["value"]) == (form_id, "redacted")
+    assert page.select_one(f"form#{form_id}") is not None
+
+
+def comments_on(db: Session, subject: Idea | Project) -> list[Comment]:
+    kind = SubjectKind.idea if isinstance(subject, Idea) else SubjectKind.project
+    rows = select(Comment).where(
+        col(Comment.subject_kind) == kind, col(Comment.subject_id) == subject.id
+    )
+    return list(db.scalars(rows))
+
+
+class TestTheCommentPreview:
+    """A comment's author sees its public text first too, and posts it like that or changes it;
+    a reply the same, in its own box."""
+
+    def test_a_comment_shows_the_public_text_first(self, client: TestClient, db: Session) -> None:
+        idea = create_idea(db)
+        sign_in(client, create_user(db))
+        shown = client.post(f"/ideas/{idea.id}/comments", data={"body": TYPED})
+        assert shown.status_code == 200
+        for label in LABELS:
+            assert label in preview_text(shown.text)
+        assert comments_on(db, idea) == []
+        sends(shown.text, "comment-form")
+        # What was typed stays in the box, to change it.
+        assert "07700 900123" in soup_of(shown.text).select_one("#body").get_text()
+        change = soup_of(shown.text).select_one("#preview a.nhsuk-button--secondary")
+        assert change["href"] == "#body"
+
+        sent = client.post(
+            f"/ideas/{idea.id}/comments",
+            data={"body": TYPED, "confirm": "redacted"},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 303
+        (comment,) = comments_on(db, idea)
+        assert "[phone number]" in comment.body
+        assert "07700 900123" not in comment.body
+
+    def test_a_reply_opens_again_in_its_own_box(self, client: TestClient, db: Session) -> None:
+        idea = create_idea(db)
+        parent = create_comment(db, idea=idea, author=create_user(db), body="The lounge")
+        sign_in(client, create_user(db))
+        data = {"body": TYPED, "parent_id": str(parent.id)}
+        shown = client.post(f"/ideas/{idea.id}/comments", data=data)
+        assert shown.status_code == 200
+        preview_text(shown.text)
+        sends(shown.text, f"reply-form-{parent.id}")
+        page = soup_of(shown.text)
+        box = page.select_one(f"#reply-{parent.id}")
+        assert "07700 900123" in box.get_text()
+        assert box.find_parent("details").has_attr("open")
+        assert "07700 900123" not in page.select_one("#body").get_text()
+
+        client.post(f"/ideas/{idea.id}/comments", data=data | {"confirm": "redacted"})
+        reply = next(c for c in comments_on(db, idea) if c.parent_id == parent.id)
+        assert "[phone number]" in reply.body
+
+    def test_a_reply_with_a_problem_keeps_its_text(self, client: TestClient, db: Session) -> None:
+        idea = create_idea(db)
+        parent = create_comment(db, idea=idea, author=create_user(db), body="The lounge")
+        sign_in(client, create_user(db))
+        long = "word " * 1001
+        data = {"body": long, "parent_id": str(parent.id)}
+        response = client.post(f"/ideas/{idea.id}/comments", data=data)
+        assert response.status_code == 422
+        page = soup_of(response.text)
+        links = [a["href"] for a in page.select(".nhsuk-error-summary a")]
+        assert links == [f"#reply-{parent.id}"]
+        box = page.select_one(f"#reply-{parent.id}")
+        assert box.get_text().strip() == long.strip()
+        assert box["aria-describedby"] == f"reply-{parent.id}-error"
+        assert "5,000 characters" in page.select_one(f"#reply-{parent.id}-error").get_text()
+
+    def test_a_risk_is_never_kept_waiting_for_the_preview(
+        self, client: TestClient, db: Session
+    ) -> None:
+        idea = create_idea(db)
+        sign_in(client, create_user(db))
+        body = RISKY + " My number is 07700 900123."
+        sent = client.post(
+            f"/ideas/{idea.id}/comments", data={"body": body}, follow_redirects=False
+        )
+        assert sent.status_code == 303
+        assert "/waiting" in sent.headers["location"]
+        (comment,) = comments_on(db, idea)
+        assert comment.visibility == Visibility.held
+        assert queue(db)[0].comment_id == comment.id
+
+    def test_a_project_comment_the_same(self, client: TestClient, db: Session) -> None:
+        project = create_project(db)
+        sign_in(client, create_user(db))
+        shown = client.post(f"/projects/{project.id}/comments", data={"body": TYPED})
+        assert shown.status_code == 200
+        preview_text(shown.text)
+        sends(shown.text, "comment-form")
+        sent = client.post(
+            f"/projects/{project.id}/comments",
+            data={"body": TYPED, "confirm": "redacted"},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 303
+        (comment,) = comments_on(db, project)
+        assert "[phone number]" in comment.body
 
 
 class TestThePreview:
