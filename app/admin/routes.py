@@ -227,7 +227,7 @@ def outbox(request: Request, db: DbSession, principal: AdminOnly) -> Response:
 AUDIT_PAGE_SIZE = 50
 #: The most rows one CSV download holds (narrow the filters to reach older ones).
 AUDIT_CSV_MAX = 10_000
-_AUDIT_FIELDS = ("event", "person", "from", "to", "address")
+_AUDIT_FIELDS = ("event", "person", "from", "to", "address", "record", "number")
 
 
 def _audit_date(chosen: dict[str, str], name: str, errors: list[dict[str, Any]]) -> datetime | None:
@@ -260,6 +260,16 @@ def audit_filters(
             if person_id is None:
                 message = _("Enter an account number, or the email address of an account")
                 errors.append(field_error("person", message))
+    record = None
+    if chosen["record"] or chosen["number"]:
+        kind = audit.RECORD_KINDS.get(chosen["record"])
+        number = as_id(chosen["number"].removeprefix("#"))
+        if kind is None:
+            errors.append(field_error("record", _("Choose what kind of record the number is")))
+        elif number is None:
+            errors.append(field_error("number", _("Enter the record's number, like 12")))
+        else:
+            record = (kind[1], number)
     since, until = _audit_date(chosen, "from", errors), _audit_date(chosen, "to", errors)
     if until is not None:
         until += timedelta(days=1)  # "to" is the last day shown, all of it
@@ -271,6 +281,7 @@ def audit_filters(
         since=since,
         until=until,
         ip_address=chosen["address"][:45] or None,
+        record=record,
     )
     return filters, chosen, errors
 
@@ -283,9 +294,11 @@ def _audit_page(
         "audit_filters": chosen,
         "event_options": [(name, audit.event_label(name)) for name in names],
         "event_labels": {name: audit.event_label(name) for name in names},
+        "record_options": [(key, _(label)) for key, (label, _keys) in audit.RECORD_KINDS.items()],
         "filter_query": urlencode({k: v for k, v in chosen.items() if v}),
         "errors": errors,
         "audit_rows": [],
+        "emails": {},
         "next_before": None,
         "paged": False,
         **more,
@@ -302,12 +315,14 @@ def audit_log(request: Request, db: DbSession, principal: AdminOnly) -> Response
     rows = core_repo.audit_events(db, filters=filters, before_id=before, limit=AUDIT_PAGE_SIZE + 1)
     more = len(rows) > AUDIT_PAGE_SIZE
     rows = rows[:AUDIT_PAGE_SIZE]
+    people = {e.actor_id for e in rows} | {e.subject_user_id for e in rows}
     return _audit_page(
         request,
         db,
         chosen,
         errors,
-        audit_rows=rows,
+        audit_rows=[(e, audit.described(e.details)) for e in rows],
+        emails=accounts_repo.emails_of(db, {p for p in people if p is not None}),
         next_before=rows[-1].id if more else None,
         paged=before is not None,
     )

@@ -6,13 +6,15 @@ import csv
 import io
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
+from app.core.states import LabelledEnum
 from app.db import is_write, open_session
 from app.i18n import N_, _
-from app.models import AuditEvent
+from app.models import AuditEvent, IdeaStatus, SafeguardingLevel, Visibility
 
 #: Reads of sensitive records. Each is audited in its own short write (``record_read``).
 READ_ADMIN_USER = "read.admin_user"
@@ -170,6 +172,129 @@ def record_read(
     with open_session(write=True, engine=db.get_bind().engine) as own:
         add(own)
         own.commit()
+
+
+#: Plain-English names of the details events hold; a detail missing here shows its own name.
+DETAIL_LABELS: dict[str, str] = {
+    "idea_id": N_("Idea"),
+    "comment_id": N_("Comment"),
+    "item_id": N_("Safeguarding item"),
+    "unit_id": N_("Unit"),
+    "from_unit_id": N_("Unit before"),
+    "owner_id": N_("Owner"),
+    "from_owner_id": N_("Owner before"),
+    "merged_into_id": N_("Duplicate of idea"),
+    "person_id": N_("Person"),
+    "token_id": N_("API token"),
+    "note_id": N_("Staff note"),
+    "term_id": N_("Local term"),
+    "request_id": N_("Verification request"),
+    "event_id": N_("Event"),
+    "via": N_("Through"),
+    "reason": N_("Reason"),
+    "level": N_("Screening level"),
+    "from_status": N_("Status before"),
+    "to_status": N_("Status after"),
+    "from_visibility": N_("Shown to before"),
+    "to_visibility": N_("Shown to after"),
+    "visibility": N_("Shown to"),
+    "with_message": N_("With a public message"),
+    "has_receipt": N_("With the anonymous receipt"),
+    "by_staff": N_("By staff"),
+    "reports": N_("Reports"),
+    "roles": N_("Roles"),
+    "added": N_("Added"),
+    "removed": N_("Removed"),
+    "scopes": N_("Scopes"),
+    "count": N_("How many"),
+    "rows": N_("Rows"),
+    "days": N_("Days"),
+    "backups": N_("Backup contacts told"),
+    "sessions_ended": N_("Sessions ended"),
+    "codes_left": N_("Recovery codes left"),
+    "originals_shown": N_("Original texts shown"),
+    "method": N_("Method"),
+    "kind": N_("Kind"),
+    "source": N_("Source"),
+    "changed": N_("Changed"),
+    "event_filter": N_("Event filter"),
+    "details_removed": N_("Details removed"),
+    "cutoff": N_("Older than"),
+    "settings": N_("Settings"),
+}
+
+_DETAIL_ORDER = {key: n for n, key in enumerate(DETAIL_LABELS)}
+
+#: Details naming a record with a page of its own: the route and its id parameter.
+DETAIL_LINKS: dict[str, tuple[str, str]] = {
+    "idea_id": ("triage_idea", "idea_id"),
+    "merged_into_id": ("triage_idea", "idea_id"),
+    "item_id": ("safeguarding_item", "item_id"),
+    "owner_id": ("admin_user", "user_id"),
+    "from_owner_id": ("admin_user", "user_id"),
+    "person_id": ("admin_user", "user_id"),
+}
+
+#: What a record filter (the log's "About a record") looks for: its label and detail keys.
+RECORD_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "idea": (N_("Idea"), ("idea_id", "merged_into_id")),
+    "comment": (N_("Comment"), ("comment_id",)),
+    "item": (N_("Safeguarding item"), ("item_id",)),
+    "unit": (N_("Unit"), ("unit_id", "from_unit_id")),
+    "token": (N_("API token"), ("token_id",)),
+}
+
+
+#: Details holding a stored code of one of these enums are shown by its label.
+_DETAIL_ENUMS: dict[str, type[LabelledEnum]] = {
+    "from_status": IdeaStatus,
+    "to_status": IdeaStatus,
+    "from_visibility": Visibility,
+    "to_visibility": Visibility,
+    "visibility": Visibility,
+    "level": SafeguardingLevel,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """One detail of an event as an admin reads it; ``link`` is a route and its parameters."""
+
+    label: str
+    text: str
+    link: tuple[str, dict[str, int]] | None = None
+
+
+def _detail_text(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if value is None:
+        return _("none")
+    if isinstance(value, list | tuple):
+        return ", ".join(_detail_text(key, v) for v in value) or _("none")
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_detail_text(k, v)}" for k, v in sorted(value.items()))
+    text = str(value)
+    enum = _DETAIL_ENUMS.get(key)
+    if enum is not None:
+        try:
+            return str(enum(text).label)
+        except ValueError:
+            return text
+    return text
+
+
+def described(details: dict[str, Any]) -> list[Detail]:
+    """An event's details in plain English, each record a link to its page where it has one."""
+    shown = []
+    for key, value in sorted(details.items(), key=lambda kv: (_DETAIL_ORDER.get(kv[0], 99), kv[0])):
+        label = DETAIL_LABELS.get(key)
+        link = None
+        if key in DETAIL_LINKS and isinstance(value, int) and not isinstance(value, bool):
+            route, param = DETAIL_LINKS[key]
+            link = (route, {param: value})
+        shown.append(Detail(_(label) if label else key, _detail_text(key, value), link))
+    return shown
 
 
 def event_label(event: str) -> str:

@@ -180,6 +180,8 @@ class AuditFilters:
     since: datetime | None = None
     until: datetime | None = None
     ip_address: str | None = None
+    #: A record the event names in its details: the detail keys that may name it, and its id.
+    record: tuple[tuple[str, ...], int] | None = None
 
 
 def audit_events(
@@ -202,6 +204,10 @@ def audit_events(
         query = query.where(col(AuditEvent.at) < filters.until)
     if filters.ip_address is not None:
         query = query.where(col(AuditEvent.ip_address) == filters.ip_address)
+    if filters.record is not None:
+        keys, record_id = filters.record
+        details = col(AuditEvent.details)
+        query = query.where(or_(*(details[key].as_integer() == record_id for key in keys)))
     if before_id is not None:
         query = query.where(col(AuditEvent.id) < before_id)
     return db.scalars(query.order_by(col(AuditEvent.id).desc()).limit(limit)).all()

@@ -252,7 +252,7 @@ def add_events(*rows: dict[str, Any]) -> None:
 def shown_events(response: Any) -> list[str]:
     soup = page(response)
     rows = soup.select("main table tbody tr")
-    return [r.select("td")[1].select_one("span").get_text(strip=True) for r in rows]
+    return [str(r.select("td")[1]["data-event"]) for r in rows]
 
 
 @pytest.fixture
@@ -335,16 +335,74 @@ class TestAuditPage:
         add_events(*({"event": "signin.failed", "details": {"n": n}} for n in range(60)))
         first = page(admin_client.get("/admin/audit", params={"event": "signin.failed"}))
         assert len(first.select("main tbody tr")) == 50
-        assert "n: 59" in first.select("main tbody tr")[0].get_text()
+        assert "n: 59" in first.select("main tbody tr")[0].get_text(" ", strip=True)
         older = first.find("a", string="Older events")
         assert older is not None
         assert "event=signin.failed" in older["href"]
         second = page(admin_client.get(older["href"]))
         rows = second.select("main tbody tr")
         assert len(rows) == 10
-        assert "n: 0" in rows[-1].get_text()
+        assert "n: 0" in rows[-1].get_text(" ", strip=True)
         assert second.find("a", string="Older events") is None
         assert second.find("a", string="Back to the newest") is not None
+
+    def test_rows_read_in_plain_english(self, admin_client: TestClient, db: Session) -> None:
+        staff = create_user(db, email="triager@example.org")
+        details = {
+            "idea_id": 7,
+            "from_status": "submitted",
+            "to_status": "done",
+            "with_message": True,
+        }
+        add_events({"event": "triage.status", "actor_id": staff.id, "details": details})
+        (row,) = page(admin_client.get("/admin/audit", params={"event": "triage.status"})).select(
+            "main tbody tr"
+        )
+        cells = row.select("td")
+        assert cells[1].get_text(strip=True) == "Idea's status changed in triage"
+        assert "triage.status" not in row.get_text()
+        by = cells[2].select_one("a")
+        assert (by.get_text(strip=True), by["href"]) == (staff.email, f"/admin/users/{staff.id}")
+        shown = [li.get_text(" ", strip=True) for li in cells[5].select("li")]
+        assert shown == [
+            "Idea: 7",
+            "Status before: Submitted",
+            "Status after: Done",
+            "With a public message: yes",
+        ]
+        assert cells[5].select_one("a")["href"] == "/triage/ideas/7"
+
+    def test_filter_by_the_record_an_event_is_about(self, admin_client: TestClient) -> None:
+        add_events(
+            {"event": "triage.status", "details": {"idea_id": 7}},
+            {"event": "triage.status", "details": {"idea_id": 70}},
+            {"event": "safeguarding.closed", "details": {"item_id": 7}},
+            {"event": "triage.status", "details": {"idea_id": 9, "merged_into_id": 7}},
+        )
+        response = admin_client.get("/admin/audit", params={"record": "idea", "number": "7"})
+        assert response.status_code == 200
+        assert shown_events(response) == ["triage.status", "triage.status"]
+        response = admin_client.get("/admin/audit", params={"record": "item", "number": "#7"})
+        assert shown_events(response) == ["safeguarding.closed"]
+        options = page(response).select("select#record option")
+        assert [o.get_text(strip=True) for o in options][:2] == ["Any record", "Idea"]
+
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"number": "7"}, "record"),
+            ({"record": "idea", "number": "seven"}, "number"),
+            ({"record": "idea", "number": "99999999999999999999"}, "number"),
+            ({"record": "spaceship", "number": "7"}, "record"),
+        ],
+    )
+    def test_a_record_filter_that_names_nothing_is_an_error(
+        self, admin_client: TestClient, params: dict[str, str], field: str
+    ) -> None:
+        response = admin_client.get("/admin/audit", params=params)
+        assert response.status_code == 422
+        links = [a["href"] for a in page(response).select(".nhsuk-error-summary a")]
+        assert links == [f"#{field}"]
 
     def test_works_without_javascript(self, admin_client: TestClient) -> None:
         form = page(admin_client.get("/admin/audit")).select_one("main form")
