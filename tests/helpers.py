@@ -17,7 +17,7 @@ from httpx import Response
 from sqlalchemy import Engine, text
 
 from app import db as app_db
-from app.core import signing
+from app.core import mail, signing
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 IS_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
@@ -138,3 +138,12 @@ class SmtpServer:
         payload = message.get_payload(decode=True)
         assert isinstance(payload, bytes)
         return payload.decode()
+
+
+def delivered_to(smtp: SmtpServer, address: str) -> list[email.message.Message]:
+    """Drain the outbox as the worker does (the app's own ``deliver_pending``, to ``smtp``: use
+    the ``smtp_server`` fixture) and return every message that reached ``address``, oldest
+    first."""
+    with app_db.open_session(write=True) as db:
+        mail.deliver_pending(db)
+    return smtp.to(address)

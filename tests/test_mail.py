@@ -1,8 +1,11 @@
 """The email outbox, delivering to a real SMTP server on loopback: sent and marked sent;
 a failure counted with its reason and tried again later; a message that can never be sent
-given up on without holding up the others; nothing that could break a header accepted; and
-(SQLite) the database's write lock never held while the SMTP server talks."""
+given up on without holding up the others; nothing that could break a header accepted;
+(SQLite) the database's write lock never held while the SMTP server talks; and (PostgreSQL)
+two workers draining the outbox at once send each message exactly once."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,7 +17,7 @@ from app.core import mail
 from app.db import open_session
 from app.models import EmailSubscription, OutboxEmail, Role, utcnow
 from tests.factories import create_user, sign_in
-from tests.helpers import SmtpServer, error_summary, idea_form, soup_of
+from tests.helpers import IS_POSTGRES, SmtpServer, error_summary, idea_form, soup_of
 
 
 def queued(*addresses: str) -> None:
@@ -134,6 +137,44 @@ class TestDelivery:
         smtp_server.during_data = another_writer
         assert deliver() == 1
         assert wrote == [True]
+
+    def test_two_workers_draining_at_once_send_each_message_exactly_once(
+        self, engine: Engine, db: Session, smtp_server: SmtpServer
+    ) -> None:
+        if not IS_POSTGRES:
+            pytest.skip("PostgreSQL workers share the outbox (FOR UPDATE SKIP LOCKED)")
+        addresses = [f"person{n}@example.org" for n in range(20)]
+        queued(*addresses)
+        # Each message takes a moment to receive, so a worker still holds the rows it claimed
+        # while the other claims its own.
+        smtp_server.during_data = lambda: time.sleep(0.05)
+        start = threading.Barrier(2)
+        sent = [0, 0]
+        errors: list[BaseException] = []
+
+        def worker(n: int) -> None:
+            try:
+                start.wait(5)
+                while True:
+                    with open_session(write=True) as w:  # each worker its own session
+                        done = mail.deliver_pending(w, limit=5)
+                    if done == 0:
+                        return
+                    sent[n] += done
+            except BaseException as exc:  # noqa: BLE001 (reported below)
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert errors == []
+        assert sorted(str(m["To"]) for m in smtp_server.messages) == sorted(addresses)
+        assert sum(sent) == len(addresses)
+        assert all(n > 0 for n in sent), sent  # both shared the queue
+        rows = outbox(db)
+        assert all(r.sent_at is not None and r.attempts == 1 for r in rows.values())
 
 
 class TestQueue:

@@ -1,7 +1,8 @@
 """Browser tests: the real site served by ``fullcircle serve``, driven by Debian's Chromium.
 
 Each pytest process (each xdist worker) starts its own server on a free port, with its own
-database seeded by ``fullcircle seed-demo``. Every page fixture fails its test at teardown if
+database seeded by ``fullcircle seed-demo``, and its own SMTP server on loopback that the
+server's embedded worker delivers email to. Every page fixture fails its test at teardown if
 the page asked any host other than the server for anything, logged a console error (which
 includes Content-Security-Policy violations) or threw an uncaught exception.
 """
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.browser.helpers import DESKTOP, PHONE
+from tests.helpers import SmtpServer
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -98,25 +100,52 @@ def live_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def mailbox(live_dir: Path) -> Callable[[str], str]:
-    """The newest email sent to an address (its text), read from the live server's outbox, as
-    the person would read it in their inbox."""
+def live_smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback that the live server delivers its email to."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
 
-    def newest(address: str) -> str:
+
+@pytest.fixture(scope="session")
+def mailbox(live_dir: Path, live_smtp: SmtpServer) -> Callable[[str], str]:
+    """The newest email delivered to an address (its text), as the person would read it in
+    their inbox: the live server's own worker sends it to ``live_smtp``. Waits (up to 10 s)
+    until nothing more to the address is still waiting in the outbox, so the newest delivered
+    is the newest sent."""
+
+    def waiting(address: str) -> int:
         with closing(sqlite3.connect(live_dir / "browser.db")) as conn:
             row = conn.execute(
-                "SELECT body_text FROM outbox_email WHERE to_address = ? ORDER BY id DESC",
-                (address.lower(),),
+                "SELECT count(*) FROM outbox_email WHERE to_address = ?"
+                " AND sent_at IS NULL AND failed_at IS NULL",
+                (address,),
             ).fetchone()
-        assert row is not None, f"no email to {address}"
-        return str(row[0])
+        return int(row[0])
+
+    def newest(address: str) -> str:
+        wanted = address.lower()
+        deadline = time.monotonic() + 10
+        while True:
+            still_waiting = waiting(wanted)
+            delivered = [m for m in live_smtp.messages if str(m["To"]).lower() == wanted]
+            if delivered and not still_waiting:
+                return SmtpServer.body(delivered[-1])
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"no email delivered to {address} within 10 s"
+                    f" ({len(delivered)} delivered, {still_waiting} still in the outbox)"
+                )
+            time.sleep(0.1)
 
     return newest
 
 
 @pytest.fixture(scope="session")
-def live_server(chromium_path: str, live_dir: Path) -> Iterator[str]:
-    """The base URL of a freshly migrated and seeded server (one per pytest process)."""
+def live_server(chromium_path: str, live_dir: Path, live_smtp: SmtpServer) -> Iterator[str]:
+    """The base URL of a freshly migrated and seeded server (one per pytest process), whose own
+    worker delivers its email to ``live_smtp``."""
     tmp = live_dir
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -128,8 +157,18 @@ def live_server(chromium_path: str, live_dir: Path) -> Iterator[str]:
         "FULLCIRCLE_BASE_URL": base_url,
         # People here type faster than the anti-spam timer allows; the timer has its own tests.
         "FULLCIRCLE_IDEA_FORM_MIN_SECONDS": "0",
+        # People here post more than ten ideas a day (as staff); the limit has its own tests.
+        "FULLCIRCLE_IDEAS_PER_USER_PER_DAY": "1000",
+        # Email goes out for real: the server's embedded worker drains the outbox to the
+        # loopback SMTP server often enough for ``mailbox`` to wait only a moment.
+        "FULLCIRCLE_SMTP_HOST": "127.0.0.1",
+        "FULLCIRCLE_SMTP_PORT": str(live_smtp.port),
+        "FULLCIRCLE_SMTP_STARTTLS": "false",
+        "FULLCIRCLE_EMBEDDED_WORKER": "true",
+        "FULLCIRCLE_EMBEDDED_WORKER_SECONDS": "0.5",
     }
-    env.pop("TEST_DATABASE_URL", None)
+    for name in ("TEST_DATABASE_URL", "FULLCIRCLE_SMTP_USERNAME", "FULLCIRCLE_SMTP_PASSWORD"):
+        env.pop(name, None)
     command = _fullcircle_command()
     for step in ("migrate", "seed-demo"):
         done = subprocess.run(
@@ -213,7 +252,8 @@ def new_page(browser: Any, live_server: str) -> Iterator[PageFactory]:
 
     def make(**context_options: Any) -> Any:
         context = browser.new_context(base_url=live_server, **context_options)
-        context.set_default_timeout(10_000)
+        # Generous: CI runs two test processes, two servers and two browsers on two cores.
+        context.set_default_timeout(20_000)
         contexts.append(context)
         page = context.new_page()
         guard = PageGuard()

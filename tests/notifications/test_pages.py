@@ -25,7 +25,7 @@ from app.models import (
 from app.notifications import repository as notifications_repo
 from app.notifications import service as notifications
 from tests.factories import create_user, sign_in
-from tests.helpers import idea_form, soup_of
+from tests.helpers import SmtpServer, delivered_to, idea_form, soup_of
 from tests.ideas.factories import create_follow, create_idea, staff_principal
 from tests.notifications.helpers import link_in, outbox_to, set_visibility
 from tests.projects.factories import create_project
@@ -48,14 +48,20 @@ def subscription(db: Session) -> EmailSubscription:
 
 
 class TestDoubleOptIn:
-    def test_signing_up_sends_only_a_confirmation(self, client: TestClient, db: Session) -> None:
+    def test_signing_up_sends_only_a_confirmation(
+        self, client: TestClient, db: Session, smtp_server: SmtpServer
+    ) -> None:
         path = receipt(client)
         response = client.post(f"{path}/email", data={"email": ADDRESS}, follow_redirects=False)
         assert response.status_code == 303
         assert subscription(db).confirmed_at is None
-        (message,) = outbox_to(db, ADDRESS)
-        assert "/updates/confirm/" in message.body_text
-        assert "not monitored 24 hours a day" in message.body_text
+        (message,) = delivered_to(smtp_server, ADDRESS)
+        assert message["Subject"] == "Confirm you want email updates from Fullcircle"
+        body = SmtpServer.body(message)
+        assert "/updates/confirm/" in body
+        assert "within 7 days" in body
+        assert "not monitored 24 hours a day" in body
+        assert "111" in body
         page = client.get(response.headers["location"])
         assert "We have sent you an email" in page.text
 
@@ -64,14 +70,15 @@ class TestDoubleOptIn:
             db, idea=only_idea(db), to=IdeaStatus.under_review, actor=staff_principal(db)
         )
         db.commit()
-        assert len(outbox_to(db, ADDRESS)) == 1  # nothing until confirmed
+        assert len(delivered_to(smtp_server, ADDRESS)) == 1  # nothing until confirmed
 
     def test_opening_the_link_changes_nothing_and_pressing_the_button_confirms(
-        self, client: TestClient, db: Session
+        self, client: TestClient, db: Session, smtp_server: SmtpServer
     ) -> None:
         path = receipt(client)
         client.post(f"{path}/email", data={"email": ADDRESS})
-        link = link_in(outbox_to(db, ADDRESS)[0].body_text, "/updates/confirm/")
+        (message,) = delivered_to(smtp_server, ADDRESS)
+        link = link_in(SmtpServer.body(message), "/updates/confirm/")
 
         page = client.get(link)
         assert page.status_code == 200
@@ -150,6 +157,29 @@ class TestDoubleOptIn:
         db.commit()
         client.post(f"{path}/email", data={"email": ADDRESS})
         assert len(outbox_to(db, ADDRESS)) == 1
+
+    def test_once_confirmed_a_status_change_arrives_with_a_link_to_stop(
+        self, client: TestClient, db: Session, smtp_server: SmtpServer
+    ) -> None:
+        path = receipt(client)
+        client.post(f"{path}/email", data={"email": ADDRESS})
+        (confirmation,) = delivered_to(smtp_server, ADDRESS)
+        client.post(link_in(SmtpServer.body(confirmation), "/updates/confirm/"))
+        idea = only_idea(db)
+        set_visibility(db, idea, Visibility.published)
+        ideas_service.change_status(
+            db, idea=idea, to=IdeaStatus.under_review, actor=staff_principal(db)
+        )
+        db.commit()
+        _confirmation, update = delivered_to(smtp_server, ADDRESS)
+        assert update["Subject"] == "Update on the idea you suggested"
+        body = SmtpServer.body(update)
+        assert "Under review" in body
+        assert link_in(body, "/ideas/") == f"/ideas/{idea.id}"
+        assert "not monitored 24 hours a day" in body
+        assert client.post(link_in(body, "/unsubscribe/")).status_code == 200
+        db.expire_all()
+        assert db.scalars(select(EmailSubscription)).all() == []
 
     def test_a_held_idea_gets_the_crisis_help_in_its_one_email(
         self, client: TestClient, db: Session

@@ -1,6 +1,7 @@
-"""Sending: a status change's email goes out through a real SMTP server on loopback; a worker
-pass drains the outbox and queues the digests that are due; and in the embedded default the
-server runs the passes itself, in a thread that starts and stops with it."""
+"""Sending: a status change's and an official response's emails go out through a real SMTP
+server on loopback; a worker pass drains the outbox and queues the digests that are due; and
+in the embedded default the server runs the passes itself, in a thread that starts and stops
+with it."""
 
 import time
 from collections.abc import Callable
@@ -12,16 +13,16 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
-from app.core import jobs, mail
-from app.db import open_session
+from app.core import jobs
 from app.ideas import service as ideas_service
 from app.main import create_app
 from app.models import IdeaStatus, OutboxEmail, Role, Visibility
+from app.triage import service as triage
 from app.units import service as units
 from tests.factories import create_user
-from tests.helpers import IS_POSTGRES, SmtpServer
+from tests.helpers import IS_POSTGRES, SmtpServer, delivered_to
 from tests.ideas.factories import create_follow, create_idea, staff_principal
-from tests.notifications.helpers import set_visibility
+from tests.notifications.helpers import link_in, set_visibility
 
 
 def wait_for(check: Callable[[], bool], seconds: float = 10.0) -> bool:
@@ -55,15 +56,37 @@ class TestDelivery:
         self, engine: Engine, db: Session, smtp_server: SmtpServer
     ) -> None:
         address = status_change_for_a_follower(db)
-        with open_session(write=True) as w:
-            assert mail.deliver_pending(w) >= 1
-        (message,) = smtp_server.to(address)
+        (message,) = delivered_to(smtp_server, address)
         assert message["Subject"] == "Update on an idea you follow or support"
         body = SmtpServer.body(message)
         for words in ("A quiet room in the evenings", "Under review", "/account#email-updates"):
             assert words in body
         assert "not monitored 24 hours a day" in body
         assert "111" in body
+
+    def test_an_official_response_reaches_the_author_and_a_follower_by_smtp(
+        self, engine: Engine, db: Session, smtp_server: SmtpServer
+    ) -> None:
+        author, follower = create_user(db), create_user(db)
+        idea = create_idea(db, author=author, title="A quiet room in the evenings")
+        set_visibility(db, idea, Visibility.published)
+        create_follow(db, idea=idea, user=follower)
+        triage.respond(
+            db, idea=idea, actor=staff_principal(db), message="We will try a quiet hour after tea."
+        )
+        db.commit()
+        (yours,) = delivered_to(smtp_server, author.email)
+        (theirs,) = smtp_server.to(follower.email)
+        assert yours["Subject"] == "Update on the idea you suggested"
+        assert theirs["Subject"] == "Update on an idea you follow or support"
+        for message in (yours, theirs):
+            body = SmtpServer.body(message)
+            assert "There is a response to the idea" in body
+            assert "A quiet room in the evenings" in body
+            assert "We will try a quiet hour after tea." in body
+            assert link_in(body, "/ideas/") == f"/ideas/{idea.id}"
+            assert "/account#email-updates" in body
+            assert "not monitored 24 hours a day" in body
 
 
 class TestWorkerPass:

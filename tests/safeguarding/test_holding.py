@@ -10,20 +10,21 @@ from app.accounts import service as accounts
 from app.models import (
     Comment,
     Idea,
-    OutboxEmail,
     Role,
     SafeguardingLevel,
     SafeguardingStatus,
     Visibility,
 )
 from tests.factories import create_user, sign_in
-from tests.helpers import soup_of
+from tests.helpers import SmtpServer, delivered_to, soup_of
 from tests.ideas.factories import create_comment, create_idea
 from tests.safeguarding.helpers import RISKY, idea_titled, post_idea, queue
 
 TITLE = "Quince lantern porcupine"  # words no other idea uses
 #: Every crisis line DOMAIN.md section 7 lists, as the page links them.
 CRISIS_LINKS = ("tel:111", "tel:999", "tel:116123", "sms:85258&body=SHOUT", "tel:08001111")
+#: The same lines as an email gives them, and its words that nobody reads it at night.
+CRISIS_WORDS = ("111", "999", "116 123", "85258", "0800 1111", "not monitored 24 hours a day")
 
 
 def crisis_links(html: str) -> set[str]:
@@ -104,20 +105,37 @@ class TestTheIssueExample:
         assert all("pills" not in r for r in top.reasons)
 
     def test_an_email_given_on_the_receipt_gets_the_crisis_help(
-        self, client: TestClient, db: Session, sent: tuple[str, Idea]
+        self, client: TestClient, sent: tuple[str, Idea], smtp_server: SmtpServer
     ) -> None:
         receipt, _idea = sent
         path = receipt.split("?")[0] + "/email"
         response = client.post(path, data={"email": "me@example.org"}, follow_redirects=False)
         assert response.status_code == 303
-        emails = db.exec(
-            select(OutboxEmail).where(OutboxEmail.to_address == "me@example.org")
-        ).all()
-        assert len(emails) == 1
-        body = emails[0].body_text
-        for words in ("111", "999", "116 123", "85258", "0800 1111", "not monitored 24 hours"):
+        (message,) = delivered_to(smtp_server, "me@example.org")
+        assert message["Subject"] == "Thank you for writing to Fullcircle: help if you need it now"
+        body = SmtpServer.body(message)
+        for words in CRISIS_WORDS:
             assert words in body
-        assert "pills" not in body
+        assert "/updates/confirm/" in body  # and the one link to start updates
+        for words in ("pills", "tonight", "Quince"):
+            assert words not in body
+            assert words not in str(message["Subject"])
+
+    def test_a_signed_in_author_is_emailed_the_crisis_help(
+        self, client: TestClient, db: Session, smtp_server: SmtpServer
+    ) -> None:
+        author = create_user(db)
+        sign_in(client, author)
+        post_idea(client, title=TITLE, description=RISKY)
+        (message,) = delivered_to(smtp_server, author.email)
+        assert message["Subject"] == "Thank you for writing to Fullcircle: help if you need it now"
+        body = SmtpServer.body(message)
+        assert "will read it before it is shown to anyone else" in body
+        for words in CRISIS_WORDS:
+            assert words in body
+        for words in ("pills", "tonight", "Quince"):
+            assert words not in body
+            assert words not in str(message["Subject"])
 
 
 class TestTheApi:
