@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from itertools import combinations
 from typing import Any
 
 from sqlalchemy import (
@@ -366,38 +367,65 @@ def match_clause(db: Session, query: str, *, any_word: bool = False) -> ColumnEl
     return col(Idea.id).in_(ids)
 
 
-def _pg_tsquery(terms: list[str], *, any_word: bool) -> Any:
-    # plainto_tsquery stems each word and ignores any syntax; join them with OR or AND.
-    parts = [func.plainto_tsquery("english", t) for t in terms]
+def _pg_tsquery(terms: list[str], *, any_word: bool, pairs: Sequence[tuple[str, str]] = ()) -> Any:
+    # plainto_tsquery stems each word and ignores any syntax; join them with OR or AND, or
+    # (``pairs``) OR together each pair joined with AND.
+    if pairs:
+        parts = [_pg_tsquery(list(pair), any_word=False) for pair in pairs]
+    else:
+        parts = [func.plainto_tsquery("english", t) for t in terms]
     query: Any = parts[0]
     for part in parts[1:]:
         query = query.op("||" if any_word else "&&")(part)
     return query
 
 
+#: Done, published ideas, written out so that PostgreSQL matches its partial index
+#: ``ix_idea_search_done`` (a bound parameter would hide the values from the planner).
+_DONE_AND_PUBLISHED = "idea.status = 'done' AND idea.visibility = 'published'"
+
+
 def ranked_ids(
-    db: Session, query: str, *, limit: int, any_word: bool = True
+    db: Session,
+    query: str,
+    *,
+    limit: int,
+    any_word: bool = True,
+    done_only: bool = False,
+    two_words: bool = False,
 ) -> list[tuple[int, float]]:
-    """Published-or-not ids best matching ``query`` with a score (higher is better)."""
+    """Ids best matching ``query`` with a score (higher is better): any idea, published or
+    not, or with ``done_only`` only done, published ideas (the "tried elsewhere" panel). With
+    ``two_words`` and three words or more, an idea must hold at least two of them: far fewer
+    rows to rank than any one common word matches."""
     terms = search.terms(query, any_word=any_word)
     if not terms:
         return []
+    # The first eight words, as "tried elsewhere" compares (at most 28 pairs).
+    pairs = list(combinations(terms[:8], 2)) if two_words and any_word and len(terms) >= 3 else []
     if db.get_bind().dialect.name == "postgresql":
-        tsquery = _pg_tsquery(terms, any_word=any_word)
+        if pairs:
+            tsquery = _pg_tsquery([], any_word=True, pairs=pairs)
+        else:
+            tsquery = _pg_tsquery(terms, any_word=any_word)
         vector: Any = literal_column("idea.search_vector")
         rank = func.ts_rank_cd(vector, tsquery, 32)
-        rows = db.execute(
-            select(col(Idea.id), rank.label("score"))
-            .where(vector.op("@@")(tsquery))
-            .order_by(rank.desc(), col(Idea.id).desc())
-            .limit(limit)
-        ).all()
+        stmt = select(col(Idea.id), rank.label("score")).where(vector.op("@@")(tsquery))
+        if done_only:
+            stmt = stmt.where(text(_DONE_AND_PUBLISHED))
+        rows = db.execute(stmt.order_by(rank.desc(), col(Idea.id).desc()).limit(limit)).all()
         return [(int(r[0]), float(r[1])) for r in rows]
+    if pairs:
+        match = " OR ".join(f"({search.fts5_query(list(p), any_word=False)})" for p in pairs)
+    else:
+        match = search.fts5_query(terms, any_word=any_word)
+    done = f" AND idea_fts.rowid IN (SELECT id FROM idea WHERE {_DONE_AND_PUBLISHED})"
     rows = db.execute(
         text(
             "SELECT rowid, -bm25(idea_fts, 3.0, 1.0, 0.5) AS score FROM idea_fts "
-            "WHERE idea_fts MATCH :q ORDER BY bm25(idea_fts, 3.0, 1.0, 0.5), rowid DESC LIMIT :n"
+            f"WHERE idea_fts MATCH :q{done if done_only else ''} "
+            "ORDER BY bm25(idea_fts, 3.0, 1.0, 0.5), rowid DESC LIMIT :n"
         ),
-        {"q": search.fts5_query(terms, any_word=any_word), "n": limit},
+        {"q": match, "n": limit},
     ).all()
     return [(int(r[0]), float(r[1])) for r in rows]

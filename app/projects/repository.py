@@ -461,7 +461,11 @@ def done_ideas_like(
 ) -> list[tuple[Idea, str]]:
     """Done, published ideas most like ``text_`` outside ``away_from`` (and its sub-units),
     with their unit's name: the full-text search, then one statement for the rows."""
-    ranked = ideas_repo.ranked_ids(db, text_, limit=limit * 10, any_word=True)
+    # Ranked among done ideas only, so a done idea is never crowded out by undone ones, and
+    # holding two of the words when there are three or more (what ``_enough`` asks below).
+    ranked = ideas_repo.ranked_ids(
+        db, text_, limit=limit * 10, any_word=True, done_only=True, two_words=True
+    )
     if not ranked:
         return []
     scores = dict(ranked)

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.ideas import repository as repo
-from app.models import Visibility
+from app.models import IdeaStatus, Visibility
 from tests.ideas.factories import create_idea
 from tests.ideas.near_duplicates import DISTRACTORS, PAIRS
 
@@ -160,3 +160,27 @@ class TestSimilarIdeas:
             box = BeautifulSoup(response.text, "html.parser").select_one("#similar")
             assert box is not None
             assert box.select("a") == []
+
+
+class TestRankedForTriedElsewhere:
+    """``ranked_ids`` as "tried elsewhere" uses it: done, published ideas only, holding at least
+    two of three or more words (the same full-text engines on both databases)."""
+
+    def test_done_published_ideas_with_two_of_the_words(self, db: Session) -> None:
+        done = IdeaStatus.done
+        two = create_idea(db, title="Quiet lounge", description="Calm evenings", status=done)
+        one = create_idea(db, title="Quiet corridor", description="Posters", status=done)
+        undone = create_idea(db, title="Quiet lounge", description="Calm evenings")
+        hidden = create_idea(db, title="Quiet lounge", description="Calm evenings", status=done)
+        hidden.visibility = Visibility.hidden
+        db.add(hidden)
+        db.commit()
+        query = "quiet lounge for calm evenings"
+        ids = {i for i, _score in repo.ranked_ids(db, query, limit=20, done_only=True)}
+        assert ids == {two.id, one.id}
+        ids = {
+            i for i, _score in repo.ranked_ids(db, query, limit=20, done_only=True, two_words=True)
+        }
+        assert ids == {two.id}
+        everything = {i for i, _score in repo.ranked_ids(db, query, limit=20)}
+        assert {two.id, one.id, undone.id, hidden.id} <= everything

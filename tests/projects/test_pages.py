@@ -665,6 +665,29 @@ class TestTriedElsewhere:
         assert panel["hx-get"] == "/projects/tried-elsewhere"
         assert panel.select_one("button[formaction]") is not None
 
+    def test_a_done_idea_is_never_crowded_out_by_undone_ones(
+        self, client: TestClient, db: Session
+    ) -> None:
+        willow = create_unit(db, name="Willow Ward")
+        cedar = create_unit(db, name="Cedar Ward")
+        # Undone ideas that match the words better, more of them than the ranking looks at.
+        for n in range(60):
+            create_idea(db, title=f"Quiet room quiet room quiet room {n}", unit=cedar)
+        create_idea(
+            db,
+            title="Headphones on the ward",
+            description="Ear defenders and a quiet room for the evenings.",
+            unit=cedar,
+            status=IdeaStatus.done,
+        )
+        response = client.get(
+            "/projects/tried-elsewhere",
+            params={"title": "A quiet room", "description": "", "unit_id": str(willow.id)},
+            headers=HTMX,
+        )
+        panel = soup_of(response).select_one("#tried-elsewhere")
+        assert [a.get_text(strip=True) for a in panel.select("li a")] == ["Headphones on the ward"]
+
     def test_without_javascript_it_is_a_page_of_its_own(
         self, client: TestClient, db: Session
     ) -> None:
