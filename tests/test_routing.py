@@ -3,6 +3,7 @@
 import re
 import threading
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import anyio.to_thread
 import pytest
@@ -17,6 +18,7 @@ from starlette.routing import BaseRoute, Match
 
 from app import deps
 from app.main import create_app
+from app.web import urls
 from app.web.routing import IndexedRouter, OneHopRoute, RouteIndex, Router, literal_prefix
 
 APP = create_app()
@@ -218,3 +220,40 @@ def test_busy_pages_take_one_trip_through_the_thread_pool(client: TestClient, pa
         patch.setattr(anyio.to_thread, "run_sync", counted)
         assert client.get(path).status_code == 200
     assert len(hops) == 1, hops
+
+
+class TestUrlFor:
+    """``url_for`` finds a route by its name in an index, with the answer Starlette's own
+    one-route-at-a-time search gives (app/web/urls.py)."""
+
+    @pytest.fixture(autouse=True)
+    def _bound_again_afterwards(self) -> Any:
+        before = urls._routes()
+        yield
+        urls.bind(before)
+
+    @pytest.mark.parametrize("value", ["1", "a b/c", "99999999999999999999"])
+    def test_every_named_route_as_starlette_builds_it(self, value: str) -> None:
+        urls.bind(APP.router)
+        checked = 0
+        for route in ROUTES:
+            name = getattr(route, "name", None)
+            names = getattr(route, "param_convertors", None)
+            if not name or names is None:
+                continue
+            params = dict.fromkeys(names, value)
+            if name == "static":
+                params = {"path": value}
+            quoted = {k: quote(v, safe="") for k, v in params.items()}
+            expected = str(APP.router.url_path_for(name, **quoted))
+            assert urls.url_for(name, **params) == expected, name
+            checked += 1
+        assert checked > 100
+
+    def test_a_route_added_later_is_found(self) -> None:
+        app = create_app()
+        urls.bind(app.router)
+        with pytest.raises(Exception, match="fc_late_route"):
+            urls.url_for("fc_late_route")
+        app.add_api_route("/fc-late/{n}", lambda n: n, name="fc_late_route")
+        assert urls.url_for("fc_late_route", n=3) == "/fc-late/3"

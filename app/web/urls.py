@@ -9,19 +9,25 @@ from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
 
-from starlette.routing import Router
+from starlette.routing import BaseRoute, NoMatchFound, Router
 
 from app.config import Environment, get_settings
 
 _router: Router | None = None
+#: Each route by its name (the first of a name, as Starlette's own search finds it), and how
+#: many routes the index was built from. Starlette asks every route in turn, each refusal an
+#: exception: a page with 25 links raised thousands.
+_by_name: dict[str, BaseRoute] = {}
+_indexed = -1
 
 #: The address this request was served on, in development (see ``base_url``).
 request_base: ContextVar[str | None] = ContextVar("request_base", default=None)
 
 
 def bind(router: Router) -> None:
-    global _router
+    global _router, _indexed
     _router = router
+    _indexed = -1
 
 
 def _routes() -> Router:
@@ -39,7 +45,26 @@ def url_for(name: str, /, **params: Any) -> str:
     Parameters are percent-encoded, so any text (a slug, a token) makes a working address.
     """
     quoted = {k: quote(str(v), safe="") for k, v in params.items()}
-    return str(_routes().url_path_for(name, **quoted))
+    router = _routes()
+    route = _route_named(router, name)
+    if route is not None:
+        try:
+            return str(route.url_path_for(name, **quoted))
+        except NoMatchFound:
+            pass  # another route of the same name may take these parameters
+    return str(router.url_path_for(name, **quoted))
+
+
+def _route_named(router: Router, name: str) -> BaseRoute | None:
+    global _indexed
+    if _indexed != len(router.routes):  # built on first use, and again if routes were added
+        _by_name.clear()
+        for route in router.routes:
+            route_name = getattr(route, "name", None)
+            if route_name:
+                _by_name.setdefault(route_name, route)
+        _indexed = len(router.routes)
+    return _by_name.get(name)
 
 
 def base_url() -> str:
