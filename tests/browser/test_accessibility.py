@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import (
     DESKTOP,
@@ -21,6 +22,7 @@ class Page:
     email: str | None = None  # sign in as this demo account first
     status: int = 200
     submit_empty: bool = False  # press the form's button without filling anything in
+    shows: str | None = None  # the page's main content says this
 
 
 ADMIN = "admin@example.org"
@@ -39,6 +41,13 @@ PUBLIC_PAGES = [
 ]
 SIGNED_IN_PAGES = [
     Page("account", "/account", email=SERVICE_USER),
+    # Staff choose a daily digest of new ideas too.
+    Page(
+        "account-staff",
+        "/account",
+        email="staff@example.org",
+        shows="Send me a daily email of new ideas in my units",
+    ),
     Page("account-delete", "/account/delete", email=SERVICE_USER),
     Page("two-step-set-up", "/account/two-step-sign-in", email=SERVICE_USER),
     Page("admin", "/admin", email=ADMIN),
@@ -76,6 +85,8 @@ def open_page(new_page: Any, signed_in_as: Any, case: Page, **options: Any) -> A
         response = None
     if response is not None:
         assert response.status == case.status, f"{case.path} answered {response.status}"
+    if case.shows:
+        expect(page.get_by_role("main")).to_contain_text(case.shows)
     return page
 
 

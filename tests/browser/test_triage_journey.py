@@ -97,6 +97,12 @@ def run_journey(new_page: Any, signed_in_as: Any, *, javascript: bool, shots: bo
     return first
 
 
+def check_the_follower_was_emailed(mailbox: Any, title: str) -> None:
+    email = mailbox(CARER)  # the newest: the last change was "done"
+    assert f"\u201c{title}\u201d is now: Done" in email
+    assert "not monitored 24 hours a day" in email
+
+
 def test_duplicate_respond_done_and_the_follower_hears(
     new_page: Any, signed_in_as: Any, mailbox: Any
 ) -> None:
@@ -110,10 +116,9 @@ def test_duplicate_respond_done_and_the_follower_hears(
     assert_no_axe_violations(wide)
     screenshot(wide, "triage-desktop-queue", full_page=False)
     first = run_journey(new_page, signed_in_as, javascript=True, shots=True)
-    email = mailbox(CARER)  # the newest: the last change was "done"
-    assert f"\u201c{first}\u201d is now: Done" in email
-    assert "not monitored 24 hours a day" in email
+    check_the_follower_was_emailed(mailbox, first)
 
 
-def test_without_javascript(new_page: Any, signed_in_as: Any) -> None:
-    run_journey(new_page, signed_in_as, javascript=False, shots=False)
+def test_without_javascript(new_page: Any, signed_in_as: Any, mailbox: Any) -> None:
+    first = run_journey(new_page, signed_in_as, javascript=False, shots=False)
+    check_the_follower_was_emailed(mailbox, first)
