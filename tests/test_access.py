@@ -525,6 +525,17 @@ class TestTriage:
         assert found == expected
 
 
+class TestReportingAnIdea:
+    @pytest.mark.parametrize("visibility", list(Visibility))
+    @pytest.mark.parametrize("who", sorted(WHO))
+    def test_the_page_offers_a_report_of_what_the_public_sees_to_all_but_its_author(
+        self, who: str, visibility: Visibility
+    ) -> None:
+        row = idea(visibility, IdeaStatus.submitted)
+        expected = visibility == Visibility.published and who != "author"
+        assert moderation.offers_report(principal(who), row) is expected
+
+
 def test_every_access_function_is_in_a_table() -> None:
     """A new access function needs rows here before it can be used."""
     covered = {
@@ -551,6 +562,7 @@ def test_every_access_function_is_in_a_table() -> None:
         *PROJECT_ROLE_QUESTIONS,
         triage_access.can_triage,
         triage_access.can_see_staff_notes,
+        moderation.offers_report,
     }
     modules = (
         ideas,

@@ -603,6 +603,7 @@ BASE_CONTEXT: dict[str, Any] = {
         "vote": True,
         "comment": True,
         "follow": True,
+        "report": True,
         "edit": True,
         "create": True,
         "contributions": True,

@@ -29,6 +29,7 @@ from app.ideas.repository import BoardFilters, Sort
 from app.ideas.schemas import BENEFIT_MAX, DESCRIPTION_MAX, TITLE_MAX, IdeaInput
 from app.models import Idea, IdeaStatus
 from app.models.base import ID_MAX
+from app.moderation import access as moderation_access
 from app.projects import service as idea_projects
 from app.safeguarding import access as safeguarding_access
 from app.safeguarding import repository as safeguarding_repo
@@ -306,6 +307,7 @@ def idea_context(
             "vote": votes_access.can_vote(principal, idea),
             "comment": comments_access.can_comment(principal, idea),
             "follow": follows_access.can_follow(principal, idea),
+            "report": moderation_access.offers_report(principal, idea),
         },
         "own": {
             "edit": ideas_access.can_edit_idea(principal, idea),

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from app.accounts.principal import Principal
-from app.models import Role, User, utcnow
+from app.models import Idea, Role, User, Visibility, utcnow
 from app.settings.schemas import Policy
 
 #: Roles that read items held for safeguarding (admins pass every role check).
@@ -22,6 +22,14 @@ def can_see_held(principal: Principal | None) -> bool:
 def can_moderate(principal: Principal | None) -> bool:
     """Publish, hide or reject what is waiting, and see what is hidden."""
     return principal is not None and principal.has(*MODERATORS)
+
+
+def offers_report(principal: Principal | None, idea: Idea) -> bool:
+    """The idea page offers "Report this idea" on what the public can see, to everyone but its
+    author (what is held, waiting or hidden is already in front of a moderator). Comments on
+    any idea can still be reported, the author's own idea's included."""
+    mine = principal is not None and idea.author_id == principal.user_id
+    return idea.visibility == Visibility.published and not mine
 
 
 def can_see_safeguarding(principal: Principal | None) -> bool:

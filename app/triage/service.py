@@ -279,7 +279,11 @@ def check_text(db: Session, text: str) -> TextCheck:
         text=text,
         public=public,
         removed=screened.removed,
-        score=float(textstat.flesch_reading_ease(text)) if text.strip() else 100.0,
+        # Flesch runs below 0 for long words in long sentences (and above 100 for very
+        # short ones); staff read it as a score out of 100.
+        score=min(100.0, max(0.0, float(textstat.flesch_reading_ease(text))))
+        if text.strip()
+        else 100.0,
     )
 
 

@@ -158,3 +158,16 @@ class TestRiskReports:
         [item] = db.exec(select(SafeguardingItem)).all()
         assert (item.idea_id, item.source) == (idea.id, "report")
         assert item.report_id == reports(db)[0].id
+
+
+class TestTheLinkOnTheIdeaPage:
+    def test_offered_to_others_not_to_the_author(self, client: TestClient, db: Session) -> None:
+        author = create_user(db)
+        idea = published_idea(db, author=author)
+        link = f"a[href='/ideas/{idea.id}/report']"
+        assert soup_of(client.get(f"/ideas/{idea.id}").text).select(link)  # signed out
+        sign_in(client, create_user(db))
+        assert soup_of(client.get(f"/ideas/{idea.id}").text).select(link)
+        client.cookies.clear()
+        sign_in(client, author)
+        assert not soup_of(client.get(f"/ideas/{idea.id}").text).select(link)

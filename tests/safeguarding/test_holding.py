@@ -243,6 +243,8 @@ class TestTheIdeaPage:
         page = client.get(f"/ideas/{idea.id}")
         assert page.status_code == 200
         assert crisis_links(page.text) >= set(CRISIS_LINKS)
+        # A person is reading it already: nothing to report, least of all by its author.
+        assert not soup_of(page.text).select(f"a[href='/ideas/{idea.id}/report']")
 
     def test_a_safeguarding_lead_is_pointed_to_the_queue(
         self, client: TestClient, db: Session, sent: tuple[str, Idea]

@@ -383,6 +383,8 @@ class TestResponse:
         assert warning is not None
         assert "This may be hard to read" in warning.get_text(" ", strip=True)
         assert "very hard to read" in warning.get_text(" ", strip=True)
+        # Flesch gives this text less than zero; staff read a score out of 100.
+        assert "It scores 0 out of 100" in warning.get_text(" ", strip=True)
         assert soup_of(warned).select_one("#message").get_text() == HARD
         assert audit_rows(db, "triage.response") == []
         sent = client.post(
