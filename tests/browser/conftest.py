@@ -259,6 +259,7 @@ def new_page(browser: Any, live_server: str) -> Iterator[PageFactory]:
         guard = PageGuard()
         guards.append(guard)
         page.guard = guard
+        page.javascript = context_options.get("java_script_enabled", True)
         page.on("request", lambda request: guard.requests.append(request.url))
         page.on(
             "console",

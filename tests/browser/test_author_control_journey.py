@@ -3,12 +3,11 @@ moderator reads it in the moderation queue, and its author changes it and then w
 through the receipt link. Also without JavaScript. axe-core on each new page."""
 
 import re
-import uuid
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import MODERATOR, PHONE, assert_no_axe_violations, screenshot
+from tests.browser.helpers import MODERATOR, PHONE, assert_no_axe_violations, screenshot, tag
 
 
 def send(page: Any, title: str) -> str:
@@ -49,7 +48,7 @@ def change_then_withdraw(page: Any, receipt: str, *, shots: bool) -> None:
 def test_a_moderator_reads_it_and_its_author_changes_then_withdraws_it(
     new_page: Any, signed_in_as: Any
 ) -> None:
-    title = f"Quiet lounge {uuid.uuid4().hex[:6]}"
+    title = f"Quiet lounge {tag()}"
     author = new_page(**PHONE)
     receipt = send(author, title)
     expect(author.get_by_role("main")).to_contain_text("Once checked, your idea appears")
@@ -67,5 +66,5 @@ def test_a_moderator_reads_it_and_its_author_changes_then_withdraws_it(
 
 def test_without_javascript(new_page: Any) -> None:
     author = new_page(**PHONE, java_script_enabled=False)
-    receipt = send(author, f"No script {uuid.uuid4().hex[:6]}")
+    receipt = send(author, f"No script {tag()}")
     change_then_withdraw(author, receipt, shots=False)

@@ -28,6 +28,7 @@ from tests.browser.helpers import (
     ensure_demo_ideas,
     register,
     screenshot,
+    tag,
 )
 
 # --- demo ideas -------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ def test_anonymous_idea_receipt_and_follow(
     phone_page: Any, new_page: Any, signed_in_as: Any
 ) -> None:
     page = phone_page
-    title = f"Somewhere to charge a phone in the waiting room {uuid.uuid4().hex[:4]}"
+    title = f"Somewhere to charge a phone in the waiting room {tag()}"
     page.goto("/ideas/new")
     expect(page.get_by_role("heading", level=1)).to_have_text("Suggest an idea")
     fill_idea_form(
@@ -187,7 +188,7 @@ def test_register_support_comment_and_notification(
     expect(page.locator("#vote button")).to_have_attribute("aria-pressed", "true")
     assert supporters(page) == before + 1
 
-    comment = f"I would find this really useful ({uuid.uuid4().hex[:6]})."
+    comment = f"I would find this really useful ({tag()})."
     page.get_by_label("Add a comment").fill(comment)
     page.get_by_role("button", name="Post comment").click()
     # A new account's comment waits for a moderator (the default moderation policy)...

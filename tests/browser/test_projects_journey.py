@@ -5,7 +5,6 @@ and "you said, we did". axe-core finds nothing on any of the new pages; screensh
 and of the SPC matrix with one of each icon, are saved for people to look at."""
 
 import re
-import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.browser.helpers import (
     SCREENSHOTS,
     assert_no_axe_violations,
     screenshot,
+    tag,
 )
 
 LEAD = "improvement@example.org"
@@ -50,7 +50,7 @@ def an_adopted_idea(page: Any) -> str:
 def test_from_an_adopted_idea_to_a_public_outcome(
     viewport: str, new_page: Any, signed_in_as: Any
 ) -> None:
-    run = uuid.uuid4().hex[:4]
+    run = tag()
     page = new_page(storage_state=signed_in_as(LEAD), **VIEWPORTS[viewport])
 
     # The idea, and a project from it.
@@ -83,9 +83,13 @@ def test_from_an_adopted_idea_to_a_public_outcome(
     expect(page.locator("#editor .fc-drivers")).to_contain_text(
         "People know when their appointment is"
     )
-    page.get_by_label("Change idea", exact=True).check()
+    # Wait for the parents' swap itself: a box ticked before it lands is replaced by an
+    # unticked one, and "Add it" is then refused (422).
+    with page.expect_response(lambda r: r.request.method == "GET" and "/drivers" in r.url):
+        page.get_by_label("Change idea", exact=True).check()
     expect(page.locator("#parents label")).to_have_count(1)
     page.locator("#parents label").first.click()
+    expect(page.locator("#parents input[type=checkbox]").first).to_be_checked()
     page.get_by_label("In a few words").first.fill("A text the day before")
     page.get_by_role("button", name="Add it").click()
     expect(page.locator("#editor .fc-drivers")).to_contain_text("A text the day before")

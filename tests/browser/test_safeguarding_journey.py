@@ -3,13 +3,12 @@ crisis help at once; a safeguarding lead finds it at the top of /safeguarding, a
 and closes it with a note. Also without JavaScript. axe-core on every new page."""
 
 import re
-import uuid
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PHONE, approve, assert_no_axe_violations, screenshot
+from tests.browser.helpers import PHONE, approve, assert_no_axe_violations, screenshot, tag
 
 RISKY = "I can't go on, I have pills saved up and I'm going to take them tonight"
 LEAD = "safeguarding@example.org"
@@ -32,7 +31,7 @@ def check_crisis_help(page: Any) -> None:
 
 
 def test_a_risky_idea_reaches_the_safeguarding_lead(new_page: Any, signed_in_as: Any) -> None:
-    title = f"Please read this {uuid.uuid4().hex[:6]}"
+    title = f"Please read this {tag()}"
     person = new_page(**PHONE)
     post_risky_idea(person, title)
     expect(person.locator(".nhsuk-panel")).to_contain_text("waiting for a person to read it")
@@ -85,7 +84,7 @@ def test_a_risky_idea_reaches_the_safeguarding_lead(new_page: Any, signed_in_as:
 
 
 def test_without_javascript(new_page: Any, signed_in_as: Any) -> None:
-    title = f"No script {uuid.uuid4().hex[:6]}"
+    title = f"No script {tag()}"
     person = new_page(**PHONE, java_script_enabled=False)
     post_risky_idea(person, title)
     check_crisis_help(person)
@@ -106,7 +105,7 @@ def test_a_phone_number_is_taken_out_before_it_is_public(
     javascript: bool, new_page: Any, signed_in_as: Any
 ) -> None:
     page = new_page(**PHONE, java_script_enabled=javascript)
-    title = f"Thanks to the night team {uuid.uuid4().hex[:6]}"
+    title = f"Thanks to the night team {tag()}"
     page.goto("/ideas/new")
     page.get_by_label("Your idea in a few words").fill(title)
     page.get_by_label("Describe your idea").fill(

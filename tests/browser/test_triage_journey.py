@@ -4,12 +4,11 @@ duplicate hears of it in-app (the header's unread count, "My activity") and by e
 without JavaScript. axe-core on every page of the journey."""
 
 import re
-import uuid
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import DESKTOP, PHONE, assert_no_axe_violations, screenshot
+from tests.browser.helpers import DESKTOP, PHONE, assert_no_axe_violations, screenshot, tag
 
 STAFF = "staff@example.org"
 CARER = "carer@example.org"
@@ -47,8 +46,8 @@ def change_status(page: Any, status: str, *, message: str = "", original: int = 
 
 def run_journey(new_page: Any, signed_in_as: Any, *, javascript: bool, shots: bool) -> str:
     """The whole journey; returns the original idea's title."""
-    tag = uuid.uuid4().hex[:6]
-    first, second = f"Quiet evenings {tag}", f"A calm room after tea {tag}"
+    unique = tag()
+    first, second = f"Quiet evenings {unique}", f"A calm room after tea {unique}"
     options: dict[str, Any] = {**PHONE, "java_script_enabled": javascript}
     staff = new_page(**options, storage_state=signed_in_as(STAFF))
     original = post_idea(staff, first, "The lounge is loud in the evenings.")
