@@ -163,6 +163,15 @@ def comments_on(db: Session, subject: Idea | Project) -> list[Comment]:
     return list(db.scalars(rows))
 
 
+def sent_as_shown(
+    client: TestClient, db: Session, path: str, subject: Idea | Project
+) -> list[Comment]:
+    """Post ``TYPED`` again with "send it like this"; the subject's comments afterwards."""
+    sent = client.post(path, data={"body": TYPED, "confirm": "redacted"}, follow_redirects=False)
+    assert sent.status_code == 303
+    return comments_on(db, subject)
+
+
 class TestTheCommentPreview:
     """A comment's author sees its public text first too, and posts it like that or changes it;
     a reply the same, in its own box."""
@@ -181,13 +190,7 @@ class TestTheCommentPreview:
         change = soup_of(shown.text).select_one("#preview a.nhsuk-button--secondary")
         assert change["href"] == "#body"
 
-        sent = client.post(
-            f"/ideas/{idea.id}/comments",
-            data={"body": TYPED, "confirm": "redacted"},
-            follow_redirects=False,
-        )
-        assert sent.status_code == 303
-        (comment,) = comments_on(db, idea)
+        (comment,) = sent_as_shown(client, db, f"/ideas/{idea.id}/comments", idea)
         assert "[phone number]" in comment.body
         assert "07700 900123" not in comment.body
 
@@ -248,13 +251,7 @@ class TestTheCommentPreview:
         assert shown.status_code == 200
         preview_text(shown.text)
         sends(shown.text, "comment-form")
-        sent = client.post(
-            f"/projects/{project.id}/comments",
-            data={"body": TYPED, "confirm": "redacted"},
-            follow_redirects=False,
-        )
-        assert sent.status_code == 303
-        (comment,) = comments_on(db, project)
+        (comment,) = sent_as_shown(client, db, f"/projects/{project.id}/comments", project)
         assert "[phone number]" in comment.body
 
 
