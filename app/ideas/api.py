@@ -27,7 +27,7 @@ router = Router(prefix="/api/v1", tags=["ideas"])
 _FROM_ROW = [name for name in IdeaPublic.model_fields if name in Idea.model_fields]
 
 
-def idea_public(idea: Idea, *, unit: str, category: str, voted: bool) -> IdeaPublic:
+def idea_public(idea: Idea | repo.IdeaCard, *, unit: str, category: str, voted: bool) -> IdeaPublic:
     fields = {name: getattr(idea, name) for name in _FROM_ROW}
     return IdeaPublic(**fields, unit=unit, category=category, voted_by_me=voted)
 
