@@ -45,6 +45,7 @@ from app.models import (
     VerificationStatus,
     Visibility,
 )
+from app.web.attributes import nhsuk_attributes
 from app.web.notices import notice_from
 from app.web.urls import absolute_url, sign_in_url, url_for
 
@@ -197,6 +198,8 @@ def _globals() -> dict[str, Any]:
         "enums": _ENUMS,
         "error_for": _error_for,
         "identity_public": identity_public,
+        # templates/nhsuk/macros/attributes.jinja: the NHS macros' attributes, in Python.
+        "nhsuk_attributes": nhsuk_attributes,
     }
 
 
