@@ -19,16 +19,7 @@ from starlette.routing import BaseRoute, Match
 from app import deps
 from app.main import create_app
 from app.web import urls
-from app.web.routing import (
-    ON_EVENT_LOOP,
-    IndexedRouter,
-    OneHopRoute,
-    RouteIndex,
-    Router,
-    literal_prefix,
-    on_event_loop,
-)
-from tests.ideas.factories import create_idea
+from app.web.routing import IndexedRouter, OneHopRoute, RouteIndex, Router, literal_prefix
 
 APP = create_app()
 ROUTES: list[BaseRoute] = list(APP.router.routes)
@@ -216,83 +207,19 @@ def test_a_failed_check_answers_before_the_endpoint_runs(client: TestClient) -> 
     assert ran == []
 
 
-def _count_hops(client: TestClient, path: str, **kwargs: Any) -> tuple[int, list[object]]:
+@pytest.mark.parametrize("path", ["/api/v1/ideas", "/ideas", "/"])
+def test_busy_pages_take_one_trip_through_the_thread_pool(client: TestClient, path: str) -> None:
     hops: list[object] = []
     real_run_sync = anyio.to_thread.run_sync
 
-    async def counted(func: Any, *args: Any, **kw: Any) -> Any:
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
         hops.append(func)
-        return await real_run_sync(func, *args, **kw)
+        return await real_run_sync(func, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(anyio.to_thread, "run_sync", counted)
-        status = client.get(path, **kwargs).status_code
-    return status, hops
-
-
-@pytest.mark.parametrize("path", ["/", "/ideas/new", "/units"])
-def test_busy_pages_take_one_trip_through_the_thread_pool(client: TestClient, path: str) -> None:
-    status, hops = _count_hops(client, path)
-    assert status == 200
+        assert client.get(path).status_code == 200
     assert len(hops) == 1, hops
-
-
-def test_the_hottest_reads_take_no_trip_through_the_thread_pool(
-    client: TestClient, engine: Engine
-) -> None:
-    with Session(engine) as db:
-        idea_id = create_idea(db, title="Kind words at night").id
-    for path in ("/api/v1/ideas", "/ideas", f"/api/v1/ideas/{idea_id}", "/ideas?q=kind"):
-        status, hops = _count_hops(client, path)
-        assert status == 200, path
-        assert hops == [], path
-    # Bad parameters still answer (the access check first, on the loop too).
-    status, hops = _count_hops(
-        client, "/api/v1/ideas?limit=nope", headers={"Authorization": "Bearer fc_not-a-token"}
-    )
-    assert status == 401
-    assert hops == []
-
-
-def test_an_endpoint_on_the_event_loop_runs_its_check_and_itself_on_the_loop(
-    engine: Engine,
-) -> None:
-    app = create_app()
-    threads: dict[str, int] = {}
-    real_check = deps._public
-
-    def check(request: Request, db: Session) -> object:
-        threads["check"] = threading.get_ident()
-        return real_check(request, db)
-
-    router = Router()
-
-    @router.get("/zz-loop")
-    @on_event_loop
-    def endpoint(principal: deps.Public) -> JSONResponse:
-        threads["endpoint"] = threading.get_ident()
-        return JSONResponse({"anonymous": principal is None})
-
-    @router.get("/zz-loop-main")
-    async def loop_thread() -> JSONResponse:
-        threads["loop"] = threading.get_ident()
-        return JSONResponse({})
-
-    app.router.routes.extend(router.routes)
-    with TestClient(app) as client, pytest.MonkeyPatch.context() as patch:
-        patch.setattr(deps, "_public", check)
-        assert client.get("/zz-loop").json() == {"anonymous": True}
-        client.get("/zz-loop-main")
-    assert threads["check"] == threads["endpoint"] == threads["loop"]
-
-
-def test_only_the_named_reads_run_on_the_event_loop() -> None:
-    on_loop = sorted(
-        route.name
-        for route in ROUTES
-        if isinstance(route, OneHopRoute) and getattr(route.endpoint, ON_EVENT_LOOP, False)
-    )
-    assert on_loop == ["api_idea", "api_ideas", "board"]
 
 
 class TestUrlFor:

@@ -18,7 +18,7 @@ from app.models import Category, Idea, IdeaStatus, Unit
 from app.models.base import ID_MAX
 from app.units import service as units
 from app.web.api import PAGE_DEFAULT, PAGE_MAX, IdeaId, json_body, problems
-from app.web.routing import Router, on_event_loop
+from app.web.routing import Router
 
 router = Router(prefix="/api/v1", tags=["ideas"])
 
@@ -138,7 +138,6 @@ def create_idea(
 
 
 @router.get("/ideas", response_model=IdeaList, responses=problems(401, 422), name="api_ideas")
-@on_event_loop
 def list_ideas(
     principal: Public,
     db: DbSession,
@@ -209,7 +208,6 @@ def list_ideas(
     responses=problems(401, 404, 422),
     name="api_idea",
 )
-@on_event_loop
 def get_idea(request: Request, idea_id: IdeaId, principal: Public, db: DbSession) -> Response:
     """One idea."""
     found = seen(db, idea_id, principal)

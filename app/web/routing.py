@@ -130,39 +130,9 @@ class Deferred:
         return self.check(self.request, self.db)
 
 
-ON_EVENT_LOOP = "__fullcircle_on_event_loop__"
-
-
-def on_event_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """Run this synchronous endpoint on the worker's event loop, not in the thread pool.
-
-    For the hottest reads only (the board, the API list, one idea): a fixed number of
-    indexed statements, none of which waits for a row lock (PostgreSQL reads run in
-    autocommit; SQLite readers do not wait for writers in WAL mode). The hop into the pool
-    and back, with threads contending for the GIL, cost about a fifth of a token request to
-    the API list (docs/performance.md). While one of these runs, the worker's other requests
-    wait for it, as they would behind any CPU work. The one write such a read can make (the
-    audit row of a staff read of a held idea, ``ideas.service.record_read``) is one short
-    insert. Writes that can queue behind others, and pages whose work grows with the data,
-    stay in the pool. Put it under the route decorator."""
-    setattr(endpoint, ON_EVENT_LOOP, True)
-    return endpoint
-
-
 def _resolving(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """``endpoint``, first replacing each deferred access check among its arguments by what
     the check returns (or raising what it raises)."""
-    if getattr(endpoint, ON_EVENT_LOOP, False) and not inspect.iscoroutinefunction(endpoint):
-
-        @functools.wraps(endpoint)
-        async def run_on_loop(*args: Any, **kwargs: Any) -> Any:
-            for name, value in kwargs.items():
-                if isinstance(value, Deferred):
-                    kwargs[name] = value.resolve()
-            return endpoint(*args, **kwargs)
-
-        return run_on_loop
-
     if inspect.iscoroutinefunction(endpoint):
 
         @functools.wraps(endpoint)
@@ -199,7 +169,6 @@ class OneHopRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        on_loop = getattr(self.endpoint, ON_EVENT_LOOP, False)
 
         async def checked_first(request: Request) -> Response:
             try:
@@ -210,10 +179,7 @@ class OneHopRoute(APIRoute):
                 # description of what the route expects.
                 pending = getattr(request.state, "pending_access", None)
                 if pending is not None:
-                    if on_loop:
-                        pending.resolve()
-                    else:
-                        await run_in_threadpool(pending.resolve)
+                    await run_in_threadpool(pending.resolve)
                 raise
 
         return checked_first
