@@ -9,7 +9,7 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.base import OptionEngine
+from sqlalchemy.pool import Pool, QueuePool
 from sqlmodel import Session, create_engine
 
 from app.config import get_settings
@@ -38,13 +40,17 @@ def _count_statement(*_args: Any) -> None:
         counter[0] += 1
 
 
-def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Engine:
-    engine = _make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+def make_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 5, pool_timeout: float = 30
+) -> Engine:
+    engine = _make_engine(
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout
+    )
     event.listen(engine, "before_cursor_execute", _count_statement)
     return engine
 
 
-def _make_engine(url: str, *, pool_size: int, max_overflow: int) -> Engine:
+def _make_engine(url: str, *, pool_size: int, max_overflow: int, pool_timeout: float) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -53,6 +59,7 @@ def _make_engine(url: str, *, pool_size: int, max_overflow: int) -> Engine:
             # busy moments do not close and reopen connections (and start with a cold cache).
             pool_size=max(pool_size, 10),
             max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
             hide_parameters=True,
         )
         _configure_sqlite(engine)
@@ -61,6 +68,7 @@ def _make_engine(url: str, *, pool_size: int, max_overflow: int) -> Engine:
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
         # Recycling instead of a pre-ping saves a round trip on every request; a connection
         # the server dropped is still replaced (and reported as a 500-free retry next time).
         pool_recycle=1800,
@@ -191,6 +199,63 @@ def use_engine(engine: Engine | None) -> None:
 
 def get_engine() -> Engine:
     return _override or _default_engine()
+
+
+#: Connections of the engine for reads on the event loop: the read, and the "last seen"
+#: stamp it may write. They never wait: see ``loop_engine``.
+LOOP_CONNECTIONS = 2
+
+
+class _OwnPoolEngine(OptionEngine):
+    """An engine's dialect, options, compiled cache and events (every listener of the
+    engine hears it too), with a pool of its own. ``OptionEngine`` would share the pool."""
+
+    pool = None  # type: ignore[assignment]  # not the mixin's property: this one's own
+
+    def __init__(self, proxied: Engine, pool: Pool) -> None:
+        super().__init__(proxied, {})
+        self.pool = pool
+
+
+def loop_engine(engine: Engine | None = None) -> Engine:
+    """The engine for reads that run on the event loop (``app.web.routing.on_event_loop``),
+    made once per engine, with connections of its own.
+
+    A request gives its connection back when its session closes. One that ran in the thread
+    pool closes it on the event loop (``deps.get_db``), so if a read on the loop waited for
+    the shared pool, the requests holding its connections could not give them back until
+    the loop ran again: the worker would stall for the pool timeout. Reads on the loop run
+    one at a time, start to finish without giving the loop up, and close their session
+    before they return (``routing._resolving``), so these connections are always free when
+    the next one starts; the short timeout only makes a broken rule fail at once."""
+    engine = engine or get_engine()
+    loop: Engine | None = engine.__dict__.get("_fullcircle_loop")
+    if loop is None:
+        shared: Any = engine.pool
+        # As ``QueuePool.recreate()`` makes a pool like it (its connect and check-in events
+        # too: SQLite's pragmas and the write lock's safety net), with its own size.
+        pool = QueuePool(
+            shared._creator,
+            pool_size=LOOP_CONNECTIONS,
+            max_overflow=0,
+            timeout=2,
+            recycle=shared._recycle,
+            pre_ping=shared._pre_ping,
+            reset_on_return=shared._reset_on_return,
+            _dispatch=shared.dispatch,
+            dialect=shared._dialect,
+        )
+        loop = _OwnPoolEngine(engine, pool)
+        engine.__dict__["_fullcircle_loop"] = loop
+        event.listen(engine, "engine_disposed", _disposing(pool))
+    return loop
+
+
+def _disposing(pool: Pool) -> Callable[[Engine], None]:
+    def dispose(_engine: Engine) -> None:
+        pool.dispose()
+
+    return dispose
 
 
 @cache

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.accounts import mfa
@@ -20,7 +21,7 @@ from app.accounts import scopes as token_scopes
 from app.accounts import service as accounts
 from app.accounts.principal import Principal
 from app.config import get_settings
-from app.db import open_session
+from app.db import loop_engine, open_session
 from app.errors import (
     Forbidden,
     ServiceBusy,
@@ -31,7 +32,7 @@ from app.errors import (
 )
 from app.models import Role, TokenScope
 from app.security.middleware import UNSAFE_METHODS
-from app.web.routing import Deferred
+from app.web.routing import Deferred, runs_on_loop
 from app.web.urls import url_for
 
 log = logging.getLogger("fullcircle.access")
@@ -40,7 +41,9 @@ log = logging.getLogger("fullcircle.access")
 async def get_db(request: Request) -> AsyncIterator[Session]:
     # Async only to save a thread-pool hop: making a Session does no I/O (the first query,
     # in a thread-pool dependency or route, opens the connection).
-    with open_session(write=request.method in UNSAFE_METHODS) as db:
+    write = request.method in UNSAFE_METHODS
+    engine = loop_engine() if not write and runs_on_loop(request) else None
+    with open_session(write=write, engine=engine) as db:
         try:
             yield db
         except Exception:
@@ -106,7 +109,7 @@ def _resolve(request: Request, db: Session, *, touch: bool = True) -> Principal 
     else:
         principal, stale = _lookup(request, db)
     if touch and stale and principal is not None:
-        _stamp(principal)
+        _stamp(principal, engine=loop_engine() if runs_on_loop(request) else None)
     request.state.principal = principal
     request.state.user = principal.user if principal else None
     request.state.roles = principal.roles if principal else frozenset()
@@ -135,12 +138,12 @@ def identify(request: Request) -> None:
         db.expunge_all()
 
 
-def _stamp(principal: Principal) -> None:
+def _stamp(principal: Principal, *, engine: Engine | None = None) -> None:
     """Record the session's or token's use in its own short write, if the writers' lock is
     free this moment: a read never writes in its own transaction, and never queues behind
     writers for a stamp (the next request, a minute on, tries again)."""
     try:
-        with open_session(write=True, wait=False) as db:
+        with open_session(write=True, wait=False, engine=engine) as db:
             accounts.record_activity(db, principal=principal)
             db.commit()
     except ServiceBusy:

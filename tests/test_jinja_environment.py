@@ -91,7 +91,8 @@ def _package_macro() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env.get_template("nhsuk/macros/attributes.jinja").module.nhsukAttributes
+    module: Any = env.get_template("nhsuk/macros/attributes.jinja").module
+    return module.nhsukAttributes
 
 
 @given(ATTRIBUTES)
@@ -101,8 +102,9 @@ def test_nhsuk_attributes_in_python_gives_what_the_package_macro_gives(attribute
 
 def test_every_component_uses_the_python_attributes() -> None:
     env = environment()
-    module = env.get_template("nhsuk/macros/attributes.jinja").module
+    module: Any = env.get_template("nhsuk/macros/attributes.jinja").module
     assert module.nhsukAttributes is nhsuk_attributes
-    html = env.globals["button"]({"text": "Go", "attributes": {"data-x": 'a"b', "hidden": None}})
+    button: Any = env.globals["button"]
+    html = button({"text": "Go", "attributes": {"data-x": 'a"b', "hidden": None}})
     assert "data-x='a&#34;b'" in html or 'data-x="a&#34;b"' in html
     assert 'hidden=""' in html

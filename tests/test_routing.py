@@ -2,6 +2,7 @@
 
 import re
 import threading
+import time
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -17,9 +18,20 @@ from sqlmodel import Session
 from starlette.routing import BaseRoute, Match
 
 from app import deps
+from app.db import loop_engine
 from app.main import create_app
 from app.web import urls
-from app.web.routing import IndexedRouter, OneHopRoute, RouteIndex, Router, literal_prefix
+from app.web.routing import (
+    ON_EVENT_LOOP,
+    IndexedRouter,
+    OneHopRoute,
+    RouteIndex,
+    Router,
+    literal_prefix,
+    on_event_loop,
+)
+from tests.factories import api_token, create_user, sign_in
+from tests.ideas.factories import create_idea
 
 APP = create_app()
 ROUTES: list[BaseRoute] = list(APP.router.routes)
@@ -207,19 +219,153 @@ def test_a_failed_check_answers_before_the_endpoint_runs(client: TestClient) -> 
     assert ran == []
 
 
-@pytest.mark.parametrize("path", ["/api/v1/ideas", "/ideas", "/"])
-def test_busy_pages_take_one_trip_through_the_thread_pool(client: TestClient, path: str) -> None:
+def _count_hops(client: TestClient, path: str, **kwargs: Any) -> tuple[int, list[object]]:
     hops: list[object] = []
     real_run_sync = anyio.to_thread.run_sync
 
-    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+    async def counted(func: Any, *args: Any, **kw: Any) -> Any:
         hops.append(func)
-        return await real_run_sync(func, *args, **kwargs)
+        return await real_run_sync(func, *args, **kw)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(anyio.to_thread, "run_sync", counted)
-        assert client.get(path).status_code == 200
+        status = client.get(path, **kwargs).status_code
+    return status, hops
+
+
+@pytest.mark.parametrize("path", ["/", "/ideas/new", "/units"])
+def test_busy_pages_take_one_trip_through_the_thread_pool(client: TestClient, path: str) -> None:
+    status, hops = _count_hops(client, path)
+    assert status == 200
     assert len(hops) == 1, hops
+
+
+def test_the_hottest_reads_take_no_trip_through_the_thread_pool(
+    client: TestClient, engine: Engine
+) -> None:
+    with Session(engine) as db:
+        idea_id = create_idea(db, title="Kind words at night").id
+    assert client.get(f"/api/v1/ideas/{idea_id}").status_code == 200
+    for path in ("/api/v1/ideas", "/ideas", "/ideas?q=kind", "/api/v1/ideas?q=kind"):
+        status, hops = _count_hops(client, path)
+        assert status == 200, path
+        assert hops == [], path
+    # Bad parameters still answer (the access check first, on the loop too).
+    status, hops = _count_hops(
+        client, "/api/v1/ideas?limit=nope", headers={"Authorization": "Bearer fc_not-a-token"}
+    )
+    assert status == 401
+    assert hops == []
+
+
+def test_an_endpoint_on_the_event_loop_runs_its_check_and_itself_on_the_loop(
+    engine: Engine,
+) -> None:
+    app = create_app()
+    threads: dict[str, int] = {}
+    real_check = deps._public
+
+    def check(request: Request, db: Session) -> object:
+        threads["check"] = threading.get_ident()
+        return real_check(request, db)
+
+    router = Router()
+
+    @router.get("/zz-loop")
+    @on_event_loop
+    def endpoint(principal: deps.Public) -> JSONResponse:
+        threads["endpoint"] = threading.get_ident()
+        return JSONResponse({"anonymous": principal is None})
+
+    @router.get("/zz-loop-main")
+    async def loop_thread() -> JSONResponse:
+        threads["loop"] = threading.get_ident()
+        return JSONResponse({})
+
+    app.router.routes.extend(router.routes)
+    with TestClient(app) as client, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(deps, "_public", check)
+        assert client.get("/zz-loop").json() == {"anonymous": True}
+        client.get("/zz-loop-main")
+    assert threads["check"] == threads["endpoint"] == threads["loop"]
+
+
+def test_only_the_named_reads_run_on_the_event_loop() -> None:
+    on_loop = sorted(
+        route.name
+        for route in ROUTES
+        if isinstance(route, OneHopRoute) and getattr(route.endpoint, ON_EVENT_LOOP, False)
+    )
+    assert on_loop == ["api_ideas", "board"]
+
+
+def _checked_out(engine: Engine) -> int:
+    return int(loop_engine(engine).pool.checkedout())  # type: ignore[attr-defined]
+
+
+def test_reads_on_the_loop_never_wait_for_the_shared_pool(
+    client: TestClient, engine: Engine, db: Session
+) -> None:
+    """Every shared connection taken (by requests that will give theirs back only when the
+    loop runs): a read on the loop still answers, from connections of its own."""
+    user = create_user(db)
+    token = api_token(db, user)
+    sign_in(client, user)
+    db.close()
+    pool: Any = engine.pool
+    held = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pool, "_timeout", 0.5)
+        try:
+            while pool.checkedout() < pool.size() + pool._max_overflow:
+                held.append(engine.connect())
+            started = time.monotonic()
+            assert client.get("/ideas").status_code == 200
+            assert client.get("/api/v1/ideas", headers={"Authorization": f"Bearer {token}"}).json()
+            assert time.monotonic() - started < 5
+        finally:
+            for connection in held:
+                connection.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/ideas", 200),
+        ("/api/v1/ideas", 200),
+        ("/api/v1/ideas?cursor=" + "x" * 200, 422),
+        ("/api/v1/ideas?limit=nope", 422),
+        ("/api/v1/ideas?unit=no-such-unit", 422),
+    ],
+)
+def test_a_read_on_the_loop_gives_its_connections_back_before_it_returns(
+    client: TestClient, engine: Engine, db: Session, path: str, status: int
+) -> None:
+    token = api_token(db, create_user(db))
+    seen: list[int] = []
+    real_open = deps.open_session
+
+    class Watched(Session):
+        def __exit__(self, *exc: object) -> None:
+            # get_db's own close, after the endpoint: what is still checked out by then is
+            # what the endpoint kept.
+            seen.append(_checked_out(engine))
+            super().__exit__(*exc)
+
+    def watched_open(*, write: bool, **kwargs: Any) -> Session:
+        session = real_open(write=write, **kwargs)
+        if not write:
+            session.__class__ = Watched
+        return session
+
+    bearer = {"Authorization": f"Bearer {token}"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(deps, "open_session", watched_open)
+        for headers in ({}, bearer) if path.startswith("/api/") else ({},):
+            assert client.get(path, headers=headers).status_code == status
+    assert _checked_out(engine) == 0
+    assert seen
+    assert set(seen) == {0}
 
 
 class TestUrlFor:

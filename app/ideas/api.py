@@ -18,7 +18,7 @@ from app.models import Category, Idea, IdeaStatus, Unit
 from app.models.base import ID_MAX
 from app.units import service as units
 from app.web.api import PAGE_DEFAULT, PAGE_MAX, IdeaId, json_body, problems
-from app.web.routing import Router
+from app.web.routing import Router, on_event_loop
 
 router = Router(prefix="/api/v1", tags=["ideas"])
 
@@ -138,6 +138,7 @@ def create_idea(
 
 
 @router.get("/ideas", response_model=IdeaList, responses=problems(401, 422), name="api_ideas")
+@on_event_loop
 def list_ideas(
     principal: Public,
     db: DbSession,

@@ -40,7 +40,7 @@ from app.web.forms import FormValues, field_error, rejected, validate
 from app.web.params import RowId
 from app.web.render import page, render
 from app.web.responses import redirect
-from app.web.routing import Router
+from app.web.routing import Router, on_event_loop
 from app.web.urls import absolute_url, url_for
 
 router = Router()
@@ -84,6 +84,7 @@ def board_filters(db: Session, params: dict[str, str]) -> tuple[BoardFilters, di
 
 
 @router.get("/ideas", name="board")
+@on_event_loop
 def board(request: Request, db: DbSession, principal: Public) -> Response:
     filters, chosen = board_filters(db, dict(request.query_params))
     cursor = request.query_params.get("cursor")

@@ -22,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, APIRouter
+from sqlmodel import Session
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
@@ -130,9 +131,64 @@ class Deferred:
         return self.check(self.request, self.db)
 
 
+ON_EVENT_LOOP = "__fullcircle_on_event_loop__"
+
+
+def on_event_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Run this synchronous endpoint on the worker's event loop, not in the thread pool.
+
+    For the hottest reads only (the board and the API list): a fixed number of indexed
+    statements, none of which waits for a lock (PostgreSQL reads run in autocommit; SQLite
+    readers do not wait for writers in WAL mode). The hop into the pool and back, with
+    threads contending for the GIL, cost about a fifth of a token request to the API list
+    (docs/performance.md). While one runs, the worker's other requests wait for it, as they
+    would behind any CPU work.
+
+    Such a read uses connections of its own (``app.db.loop_engine``), never the shared pool,
+    and closes its session before it returns: see there why both matter. The only write it
+    may make is the "last seen" stamp, which never waits for the writers' lock. A page that
+    can write, wait for a lock, or do work that grows with the data stays in the pool. Put
+    it under the route decorator; ``tests/test_routing.py`` lists the routes that use it.
+    """
+    setattr(endpoint, ON_EVENT_LOOP, True)
+    return endpoint
+
+
+def runs_on_loop(request: Request) -> bool:
+    """Whether the request's route runs on the event loop (``on_event_loop``)."""
+    return getattr(request.scope.get("endpoint"), ON_EVENT_LOOP, False)
+
+
+def _close_sessions(values: Iterable[Any]) -> None:
+    for value in values:
+        if isinstance(value, Deferred):
+            value.db.close()
+        elif isinstance(value, Session):
+            value.close()
+
+
 def _resolving(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """``endpoint``, first replacing each deferred access check among its arguments by what
     the check returns (or raising what it raises)."""
+    if getattr(endpoint, ON_EVENT_LOOP, False):
+        if inspect.iscoroutinefunction(endpoint):
+            raise TypeError("on_event_loop is for synchronous endpoints")
+
+        @functools.wraps(endpoint)
+        async def run_on_loop(*args: Any, **kwargs: Any) -> Any:
+            # Start to finish without an await: one read on the loop at a time holds the
+            # loop engine's connections, and gives them back before the next can start.
+            sessions = list(kwargs.values())
+            try:
+                for name, value in kwargs.items():
+                    if isinstance(value, Deferred):
+                        kwargs[name] = value.resolve()
+                return endpoint(*args, **kwargs)
+            finally:
+                _close_sessions(sessions)
+
+        return run_on_loop
+
     if inspect.iscoroutinefunction(endpoint):
 
         @functools.wraps(endpoint)
@@ -169,6 +225,7 @@ class OneHopRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        on_loop = getattr(self.endpoint, ON_EVENT_LOOP, False)
 
         async def checked_first(request: Request) -> Response:
             try:
@@ -179,7 +236,13 @@ class OneHopRoute(APIRoute):
                 # description of what the route expects.
                 pending = getattr(request.state, "pending_access", None)
                 if pending is not None:
-                    await run_in_threadpool(pending.resolve)
+                    if on_loop:
+                        try:
+                            pending.resolve()
+                        finally:
+                            pending.db.close()
+                    else:
+                        await run_in_threadpool(pending.resolve)
                 raise
 
         return checked_first

@@ -2,6 +2,7 @@
 in its own short write (never in the read's transaction), and skips it rather than queue
 behind writers. The stamp is really saved (a token's used never to be)."""
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -98,3 +99,32 @@ class TestTokens:
             assert time.monotonic() - started < 2
         (session,) = db.scalars(select(AuthSession)).all()
         assert utcnow() - session.last_seen_at > timedelta(minutes=4)  # skipped, not queued
+
+
+def test_a_stamp_never_queues_behind_a_row_lock_on_postgresql(
+    client: TestClient, db: Session, engine: Engine
+) -> None:
+    """PostgreSQL has no writers' lock, but the stamp's UPDATE could wait for another
+    transaction writing the same session row: it skips the locked row instead (FOR UPDATE
+    SKIP LOCKED), on a read on the event loop as in the thread pool, and the page is served."""
+    if not IS_POSTGRES:
+        pytest.skip("SQLite's writers' lock is tested above")
+    sign_in(client, create_user(db))
+    backdate(db, AuthSession, "last_seen_at")
+    holder = engine.connect()
+    try:
+        holder.execute(select(AuthSession).with_for_update())  # holds the row lock
+        # Released after a while even if the stamp waits, so a failure is slow, not a hang.
+        timer = threading.Timer(10, holder.rollback)
+        timer.start()
+        started = time.monotonic()
+        for path in ("/ideas", "/account"):  # a read on the event loop, and in the pool
+            assert client.get(path).status_code == 200
+        assert time.monotonic() - started < 3
+        timer.cancel()
+    finally:
+        holder.rollback()
+        holder.close()
+    db.expire_all()
+    (session,) = db.scalars(select(AuthSession)).all()
+    assert utcnow() - session.last_seen_at > timedelta(minutes=4)  # skipped, not queued
