@@ -5,6 +5,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from sqlalchemy import Text
 from sqlmodel import Session
 
 from app.ideas import repository as repo
@@ -184,3 +185,39 @@ class TestRankedForTriedElsewhere:
         assert ids == {two.id}
         everything = {i for i, _score in repo.ranked_ids(db, query, limit=20)}
         assert {two.id, one.id, undone.id, hidden.id} <= everything
+
+
+@pytest.mark.parametrize(
+    ("terms", "any_word", "pairs"),
+    [
+        (["quiet", "rooms", "evening"], True, ()),
+        (["running", "the", "groups"], False, ()),
+        (["24h", "café", "nurses"], True, ()),
+        ([], True, (("quiet", "rooms"), ("rooms", "the"), ("walking", "groups"))),
+    ],
+)
+def test_one_tsquery_is_what_a_plainto_tsquery_per_word_gave(
+    db: Session, terms: list[str], any_word: bool, pairs: tuple[tuple[str, str], ...]
+) -> None:
+    """PostgreSQL: the single ``to_tsquery`` stems and drops stop words as a
+    ``plainto_tsquery`` per word joined with the same operators did."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL full-text search")
+    from sqlalchemy import func, select
+
+    def plain(words: list[str], joiner: str) -> object:
+        parts = [func.plainto_tsquery("english", w) for w in words]
+        query: object = parts[0]
+        for part in parts[1:]:
+            query = query.op(joiner)(part)  # type: ignore[attr-defined]
+        return query
+
+    if pairs:
+        old: object = plain(list(pairs[0]), "&&")
+        for pair in pairs[1:]:
+            old = old.op("||")(plain(list(pair), "&&"))  # type: ignore[attr-defined]
+    else:
+        old = plain(terms, "||" if any_word else "&&")
+    new = repo._pg_tsquery(terms, any_word=any_word, pairs=pairs)
+    as_text = db.execute(select(func.cast(old, Text), func.cast(new, Text))).one()  # type: ignore[arg-type]
+    assert as_text[0] == as_text[1]
