@@ -17,6 +17,20 @@ STOPWORDS = frozenset(
 )
 
 
+#: PostgreSQL's English stop words (its ``english.stop``, the Snowball list): its full-text
+#: search drops them, so a pair holding one would ask for only the other word.
+POSTGRES_STOPWORDS = frozenset(
+    """i me my myself we our ours ourselves you your yours yourself yourselves he him his
+    himself she her hers herself it its itself they them their theirs themselves what which
+    who whom this that these those am is are was were be been being have has had having do
+    does did doing a an the and but if or because as until while of at by for with about
+    against between into through during before after above below to from up down in out on
+    off over under again further then once here there when where why how all any both each
+    few more most other some such no nor not only own same so than too very s t can will
+    just don should now""".split()  # noqa: SIM905
+)
+
+
 def words(query: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(query)][:32]
 

@@ -186,6 +186,36 @@ class TestRankedForTriedElsewhere:
         everything = {i for i, _score in repo.ranked_ids(db, query, limit=20)}
         assert {two.id, one.id, undone.id, hidden.id} <= everything
 
+    def test_a_word_postgresql_drops_never_makes_a_pair_of_one_word(self, db: Session) -> None:
+        """ "other" is a stop word to PostgreSQL: paired with "wellbeing" it used to ask for
+        "wellbeing" alone, so every done idea with that one word was ranked."""
+        done = IdeaStatus.done
+        both = create_idea(db, title="Wellbeing services", description="A review", status=done)
+        one = create_idea(db, title="Wellbeing garden", description="Flowers", status=done)
+        query = "wellbeing other services today"
+        ids = {
+            i for i, _score in repo.ranked_ids(db, query, limit=20, done_only=True, two_words=True)
+        }
+        assert both.id in ids
+        assert one.id not in ids
+
+
+def test_the_postgresql_stop_words_are_the_servers(db: Session) -> None:
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL full-text search")
+    from sqlalchemy import func, select
+
+    from app.ideas.search import POSTGRES_STOPWORDS
+
+    kept = [
+        w
+        for w in sorted(POSTGRES_STOPWORDS)
+        if db.scalar(select(func.cast(func.to_tsvector("english", w), Text))) != ""
+    ]
+    assert kept == []
+    for ordinary in ("wellbeing", "room", "nurse", "evening"):
+        assert db.scalar(select(func.cast(func.to_tsvector("english", ordinary), Text))) != ""
+
 
 @pytest.mark.parametrize(
     ("terms", "any_word", "pairs"),
