@@ -19,6 +19,7 @@ os.environ.setdefault(
 )
 
 from fastapi.testclient import TestClient  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
@@ -29,6 +30,12 @@ from app.migrations_state import upgrade  # noqa: E402
 from app.settings import service as site_settings  # noqa: E402
 from app.settings.schemas import Policy  # noqa: E402
 from tests.helpers import IS_POSTGRES, TEST_DATABASE_URL, SmtpServer  # noqa: E402
+
+# The suite makes no timing assertions, and Hypothesis's per-example deadline is one: it
+# failed at random on a loaded machine when the first example built the Jinja environment
+# (463 ms against a 200 ms deadline, on PostgreSQL in CI-like conditions).
+hypothesis_settings.register_profile("fullcircle", deadline=None)
+hypothesis_settings.load_profile("fullcircle")
 
 
 @pytest.fixture(autouse=True)
