@@ -43,8 +43,16 @@ def get(db: Session, unit_id: int) -> Unit | None:
     return repo.get(db, unit_id) if 1 <= unit_id <= ID_MAX else None
 
 
+#: What every unit slug looks like (``slugify``, then ``-2`` and so on, at most 140).
+_SLUG = re.compile(r"[a-z0-9-]{1,140}")
+
+
 def by_slug(db: Session, slug: str) -> Unit | None:
-    """The one place a unit is found by its slug (pages, the API, posters, the seed)."""
+    """The one place a unit is found by its slug (pages, the API, posters, the seed). Text
+    that cannot be a slug is no unit, and never reaches the database (PostgreSQL refuses a
+    NUL character with an error)."""
+    if not _SLUG.fullmatch(slug):
+        return None
     return repo.by_slug(db, slug)
 
 

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 import segno
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
@@ -119,6 +120,16 @@ def test_poster_escapes_the_unit_name(client: TestClient, db: Session) -> None:
 
 def test_poster_for_an_unknown_unit_is_not_found(client: TestClient) -> None:
     assert client.get("/units/no-such-ward/poster").status_code == 404
+
+
+@pytest.mark.parametrize("slug", ["%00", "ward%00a", "WARD", "a" * 141, "ward%20a", "%C3%A9"])
+def test_a_poster_for_text_that_cannot_be_a_slug_is_not_found(
+    client: TestClient, db: Session, slug: str
+) -> None:
+    """Found by the PostgreSQL fuzz sweep: a NUL in the slug reached the query, which
+    PostgreSQL refuses with an error (a 500)."""
+    create_unit(db, name="Ward A")
+    assert client.get(f"/units/{slug}/poster").status_code == 404
 
 
 def test_units_page_lists_every_unit_with_its_poster(client: TestClient, db: Session) -> None:
