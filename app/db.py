@@ -40,17 +40,13 @@ def _count_statement(*_args: Any) -> None:
         counter[0] += 1
 
 
-def make_engine(
-    url: str, *, pool_size: int = 5, max_overflow: int = 5, pool_timeout: float = 30
-) -> Engine:
-    engine = _make_engine(
-        url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout
-    )
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Engine:
+    engine = _make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
     event.listen(engine, "before_cursor_execute", _count_statement)
     return engine
 
 
-def _make_engine(url: str, *, pool_size: int, max_overflow: int, pool_timeout: float) -> Engine:
+def _make_engine(url: str, *, pool_size: int, max_overflow: int) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -59,7 +55,6 @@ def _make_engine(url: str, *, pool_size: int, max_overflow: int, pool_timeout: f
             # busy moments do not close and reopen connections (and start with a cold cache).
             pool_size=max(pool_size, 10),
             max_overflow=max_overflow,
-            pool_timeout=pool_timeout,
             hide_parameters=True,
         )
         _configure_sqlite(engine)
@@ -68,7 +63,6 @@ def _make_engine(url: str, *, pool_size: int, max_overflow: int, pool_timeout: f
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_timeout=pool_timeout,
         # Recycling instead of a pre-ping saves a round trip on every request; a connection
         # the server dropped is still replaced (and reported as a 500-free retry next time).
         pool_recycle=1800,

@@ -20,8 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/fullcircle_bench_{size}"
+from run import COOKIE_NAME, PG_URL, ROOT  # bench/run.py seeded what this reads
 
 
 def _request(kind: str, token: str, cookie: str, idea: str) -> tuple[str, str, list[Any]]:
@@ -32,7 +31,7 @@ def _request(kind: str, token: str, cookie: str, idea: str) -> tuple[str, str, l
         "board, signed in": (
             "GET",
             "/ideas",
-            [(b"cookie", f"__Host-fullcircle_session={cookie}".encode())],
+            [(b"cookie", f"{COOKIE_NAME}={cookie}".encode())],
         ),
         "vote": ("PUT", f"/api/v1/ideas/{idea}/vote", bearer),
         "idea page": ("GET", f"/ideas/{idea}", []),
@@ -97,7 +96,7 @@ def main() -> None:
     cookie = (work / f"cookie-{args.db}-{args.size}.txt").read_text().strip()
     idea = (work / f"ids-{args.db}-{args.size}.txt").read_text().split()[0]
     url = (
-        PG_URL.format(size=args.size)
+        PG_URL.format(name=f"fullcircle_bench_{args.size}")
         if args.db == "postgres"
         else f"sqlite:///{work / f'bench-{args.size}.db'}"
     )

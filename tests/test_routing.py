@@ -3,6 +3,8 @@
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -169,15 +171,38 @@ def test_an_access_check_outside_the_route_parameters_is_refused() -> None:
             return {}
 
 
-def test_the_check_and_the_endpoint_share_one_worker_thread(engine: Engine) -> None:
-    app = create_app()
-    threads: dict[str, int] = {}
+@contextmanager
+def counting_hops() -> Iterator[list[object]]:
+    """The functions sent through the thread pool inside the block."""
+    hops: list[object] = []
+    real_run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(func)
+        return await real_run_sync(func, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(anyio.to_thread, "run_sync", counted)
+        yield hops
+
+
+@contextmanager
+def recording_check_thread(threads: dict[str, int]) -> Iterator[None]:
+    """The public access check, noting the thread it ran in as ``threads["check"]``."""
     real_check = deps._public
 
     def check(request: Request, db: Session) -> object:
         threads["check"] = threading.get_ident()
         return real_check(request, db)
 
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(deps, "_public", check)
+        yield
+
+
+def test_the_check_and_the_endpoint_share_one_worker_thread(engine: Engine) -> None:
+    app = create_app()
+    threads: dict[str, int] = {}
     router = Router()
 
     @router.get("/zz-thread")
@@ -186,16 +211,7 @@ def test_the_check_and_the_endpoint_share_one_worker_thread(engine: Engine) -> N
         return JSONResponse({"anonymous": principal is None})
 
     app.router.routes.extend(router.routes)
-    hops: list[object] = []
-    real_run_sync = anyio.to_thread.run_sync
-
-    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
-        hops.append(func)
-        return await real_run_sync(func, *args, **kwargs)
-
-    with TestClient(app) as client, pytest.MonkeyPatch.context() as patch:
-        patch.setattr(deps, "_public", check)
-        patch.setattr(anyio.to_thread, "run_sync", counted)
+    with TestClient(app) as client, recording_check_thread(threads), counting_hops() as hops:
         assert client.get("/zz-thread").json() == {"anonymous": True}
     assert len(hops) == 1, hops
     assert threads["check"] == threads["endpoint"]
@@ -220,15 +236,7 @@ def test_a_failed_check_answers_before_the_endpoint_runs(client: TestClient) -> 
 
 
 def _count_hops(client: TestClient, path: str, **kwargs: Any) -> tuple[int, list[object]]:
-    hops: list[object] = []
-    real_run_sync = anyio.to_thread.run_sync
-
-    async def counted(func: Any, *args: Any, **kw: Any) -> Any:
-        hops.append(func)
-        return await real_run_sync(func, *args, **kw)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(anyio.to_thread, "run_sync", counted)
+    with counting_hops() as hops:
         status = client.get(path, **kwargs).status_code
     return status, hops
 
@@ -263,12 +271,6 @@ def test_an_endpoint_on_the_event_loop_runs_its_check_and_itself_on_the_loop(
 ) -> None:
     app = create_app()
     threads: dict[str, int] = {}
-    real_check = deps._public
-
-    def check(request: Request, db: Session) -> object:
-        threads["check"] = threading.get_ident()
-        return real_check(request, db)
-
     router = Router()
 
     @router.get("/zz-loop")
@@ -283,8 +285,7 @@ def test_an_endpoint_on_the_event_loop_runs_its_check_and_itself_on_the_loop(
         return JSONResponse({})
 
     app.router.routes.extend(router.routes)
-    with TestClient(app) as client, pytest.MonkeyPatch.context() as patch:
-        patch.setattr(deps, "_public", check)
+    with TestClient(app) as client, recording_check_thread(threads):
         assert client.get("/zz-loop").json() == {"anonymous": True}
         client.get("/zz-loop-main")
     assert threads["check"] == threads["endpoint"] == threads["loop"]

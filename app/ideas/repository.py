@@ -297,8 +297,8 @@ def board(
         params["voter_id"] = voter_id
     if filters.sort is Sort.trending:
         params["since"] = utcnow() - TRENDING_WINDOW
-    has_search = bool(filters.q) and bool(search.terms(filters.q, any_word=False))
-    stmt = _board_statement(db, shape, filters.q) if has_search else _built_board_statement(shape)
+    # A search builds its own statement (its clause holds the words).
+    stmt = _board_statement(db, shape, filters.q) if filters.q else _built_board_statement(shape)
     rows = [
         BoardRow(
             idea=_card(r),

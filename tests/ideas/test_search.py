@@ -5,10 +5,11 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-from sqlalchemy import Text
+from sqlalchemy import Text, func, select
 from sqlmodel import Session
 
 from app.ideas import repository as repo
+from app.ideas.search import POSTGRES_STOPWORDS
 from app.models import IdeaStatus, Visibility
 from tests.ideas.factories import create_idea
 from tests.ideas.near_duplicates import DISTRACTORS, PAIRS
@@ -203,10 +204,6 @@ class TestRankedForTriedElsewhere:
 def test_the_postgresql_stop_words_are_the_servers(db: Session) -> None:
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL full-text search")
-    from sqlalchemy import func, select
-
-    from app.ideas.search import POSTGRES_STOPWORDS
-
     kept = [
         w
         for w in sorted(POSTGRES_STOPWORDS)
@@ -233,7 +230,6 @@ def test_one_tsquery_is_what_a_plainto_tsquery_per_word_gave(
     ``plainto_tsquery`` per word joined with the same operators did."""
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL full-text search")
-    from sqlalchemy import func, select
 
     def plain(words: list[str], joiner: str) -> object:
         parts = [func.plainto_tsquery("english", w) for w in words]
