@@ -124,10 +124,18 @@ class TestReferenceData:
 
 
 class TestFastJson:
-    def test_the_list_and_one_idea_match_their_response_models(
+    def test_the_list_one_idea_and_a_vote_match_their_response_models(
         self, client: TestClient, db: Session, bearer: dict[str, str]
     ) -> None:
         idea = create_idea(db, title="Hot drinks after nine")
+        voted = client.put(f"/api/v1/ideas/{idea.id}/vote", headers=bearer)
+        assert voted.headers["content-type"] == "application/json"
+        after = IdeaPublic.model_validate(voted.json())
+        assert (after.vote_count, after.voted_by_me) == (1, True)
+        again = IdeaPublic.model_validate(
+            client.delete(f"/api/v1/ideas/{idea.id}/vote", headers=bearer).json()
+        )
+        assert (again.vote_count, again.voted_by_me) == (0, False)
         client.put(f"/api/v1/ideas/{idea.id}/vote", headers=bearer)
         listing = client.get("/api/v1/ideas", headers=bearer)
         assert listing.headers["content-type"] == "application/json"

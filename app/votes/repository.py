@@ -9,9 +9,18 @@ RETURNING); ``for_vote`` is read only when nothing changed or something was refu
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, exists, func, literal, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import (
+    Dialect,
+    Row,
+    TextClause,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    text,
+    update,
+)
 from sqlmodel import Session, col, select
 
 from app.accounts.principal import Principal
@@ -24,21 +33,32 @@ def _open_idea(idea_id: int) -> Any:
     return select(col(Idea.id)).where(col(Idea.id) == idea_id, voting_open_clause())
 
 
+_ADD: dict[str, TextClause] = {}
+
+
+def _add_statement(dialect: Dialect) -> TextClause:
+    """``add``'s insert for this database (the same SQL on both): written out because
+    SQLAlchemy does not cache ``insert().on_conflict_do_nothing()`` and compiled it anew on
+    every vote. ``voting_open_clause`` stays the one rule, rendered once per database."""
+    if dialect.name in _ADD:
+        return _ADD[dialect.name]
+    open_ = voting_open_clause().compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    created_at = Vote.__table__.c.created_at.type  # type: ignore[attr-defined]
+    _ADD[dialect.name] = statement = text(
+        "INSERT INTO vote (idea_id, user_id, created_at) "
+        "SELECT idea.id, :user_id, :created_at FROM idea "
+        f"WHERE idea.id = :idea_id AND {open_} "
+        "ON CONFLICT (idea_id, user_id) DO NOTHING RETURNING vote.id"
+    ).bindparams(bindparam("created_at", type_=created_at))
+    return statement
+
+
 def add(db: Session, *, idea_id: int, user_id: int) -> bool:
     """Add the vote if the idea takes support (one statement); False when nothing was added:
     the person had already voted, or the idea is not there or not open to votes."""
-    table = Vote.__table__  # type: ignore[attr-defined]
-    dialect_insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    rows = _open_idea(idea_id).add_columns(
-        literal(user_id), literal(utcnow(), table.c.created_at.type)
-    )
-    inserted = db.execute(
-        dialect_insert(table)
-        .from_select(["idea_id", "user_id", "created_at"], rows)
-        .on_conflict_do_nothing(index_elements=["idea_id", "user_id"])
-        .returning(table.c.id)
-    ).first()
-    return inserted is not None
+    statement = _add_statement(db.get_bind().dialect)
+    params = {"idea_id": idea_id, "user_id": user_id, "created_at": utcnow()}
+    return db.execute(statement, params).first() is not None
 
 
 def remove(db: Session, *, idea_id: int, user_id: int) -> bool:
