@@ -9,6 +9,7 @@ import fcntl
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -200,6 +201,22 @@ def get_engine() -> Engine:
 LOOP_CONNECTIONS = 2
 
 
+class NeedsThePool(Exception):
+    """A read on the event loop came to something that may wait (a write that must take its
+    turn for the lock, such as an audited read's row): ``app.web.routing`` then runs the
+    whole request again in the thread pool, with sessions of the shared engine. Raise it
+    before anything has been written or sent."""
+
+
+#: The loop engines' pools (``loop_engine``), to tell their sessions apart.
+_LOOP_POOLS: "weakref.WeakSet[Pool]" = weakref.WeakSet()
+
+
+def on_the_loop(db: Session) -> bool:
+    """Whether ``db`` reads through a loop engine (so it runs on the event loop)."""
+    return db.get_bind().pool in _LOOP_POOLS
+
+
 class _OwnPoolEngine(OptionEngine):
     """An engine's dialect, options, compiled cache and events (every listener of the
     engine hears it too), with a pool of its own. ``OptionEngine`` would share the pool."""
@@ -239,6 +256,7 @@ def loop_engine(engine: Engine | None = None) -> Engine:
             _dispatch=shared.dispatch,
             dialect=shared._dialect,
         )
+        _LOOP_POOLS.add(pool)
         loop = _OwnPoolEngine(engine, pool)
         engine.__dict__["_fullcircle_loop"] = loop
         event.listen(engine, "engine_disposed", _disposing(pool))

@@ -20,8 +20,10 @@ from sqlmodel import Session
 from starlette.routing import BaseRoute, Match
 
 from app import deps
-from app.db import loop_engine
+from app.core import audit
+from app.db import loop_engine, on_the_loop
 from app.main import create_app
+from app.models import Role, Visibility
 from app.web import urls
 from app.web.routing import (
     ON_EVENT_LOOP,
@@ -34,6 +36,7 @@ from app.web.routing import (
 )
 from tests.factories import api_token, create_user, sign_in
 from tests.ideas.factories import create_idea
+from tests.security.helpers import audit_events
 
 APP = create_app()
 ROUTES: list[BaseRoute] = list(APP.router.routes)
@@ -254,7 +257,8 @@ def test_the_hottest_reads_take_no_trip_through_the_thread_pool(
     with Session(engine) as db:
         idea_id = create_idea(db, title="Kind words at night").id
     assert client.get(f"/api/v1/ideas/{idea_id}").status_code == 200
-    for path in ("/api/v1/ideas", "/ideas", "/ideas?q=kind", "/api/v1/ideas?q=kind"):
+    paths = ("/api/v1/ideas", "/ideas", "/ideas?q=kind", "/api/v1/ideas?q=kind")
+    for path in (*paths, f"/api/v1/ideas/{idea_id}"):
         status, hops = _count_hops(client, path)
         assert status == 200, path
         assert hops == [], path
@@ -297,7 +301,62 @@ def test_only_the_named_reads_run_on_the_event_loop() -> None:
         for route in ROUTES
         if isinstance(route, OneHopRoute) and getattr(route.endpoint, ON_EVENT_LOOP, False)
     )
-    assert on_loop == ["api_ideas", "board"]
+    assert on_loop == ["api_idea", "api_ideas", "board"]
+
+
+def test_an_audited_read_leaves_the_loop_for_the_thread_pool(
+    client: TestClient, engine: Engine, db: Session
+) -> None:
+    """Staff reading a held idea through the API: its audit row must wait its turn for the
+    writers' lock, which would stall the loop, so the request runs again in the thread pool
+    (one trip), with connections of the shared engine, and is audited once."""
+    author = create_user(db)
+    held = create_idea(db, title="Kept back for a safeguarding look", author=author)
+    held.visibility = Visibility.held
+    db.add(held)
+    db.commit()
+    published_id = create_idea(db, title="Kind words at night").id
+    reader = create_user(db, roles={Role.safeguarding_lead})
+    sign_in(client, reader)
+    client.get("/api/v1/ideas")  # the sign-in's first "last seen" stamp, out of the way
+    status, hops = _count_hops(client, f"/api/v1/ideas/{held.id}")
+    assert status == 200
+    assert len(hops) == 1, hops
+    (row,) = audit_events(engine, audit.READ_HELD_IDEA)
+    assert (row.actor_id, row.details["via"]) == (reader.id, "api")
+    assert _checked_out(engine) == 0
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    # Nothing to audit: the same reader's published idea and the author's own stay on it.
+    assert _count_hops(client, f"/api/v1/ideas/{published_id}") == (200, [])
+    sign_in(client, author)
+    client.get("/api/v1/ideas")
+    assert _count_hops(client, f"/api/v1/ideas/{held.id}") == (200, [])
+    assert len(audit_events(engine, audit.READ_HELD_IDEA)) == 1
+
+
+def test_a_request_sent_back_to_the_pool_checks_access_again_there(
+    client: TestClient, engine: Engine, db: Session
+) -> None:
+    """The second run answers from its own access check on the shared engine's session, so
+    what the first run found on the loop can never stand in for it."""
+    held = create_idea(db, title="Kept back for a safeguarding look", author=create_user(db))
+    held.visibility = Visibility.held
+    db.add(held)
+    db.commit()
+    sign_in(client, create_user(db, roles={Role.safeguarding_lead}))
+    threads: list[int] = []
+    real_check = deps._public
+
+    def check(request: Request, session: Session) -> object:
+        threads.append(threading.get_ident())
+        assert on_the_loop(session) == (len(threads) == 1)
+        return real_check(request, session)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(deps, "_public", check)
+        assert client.get(f"/api/v1/ideas/{held.id}").status_code == 200
+    assert len(threads) == 2
+    assert threads[0] != threads[1]
 
 
 def _checked_out(engine: Engine) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.core.states import LabelledEnum
-from app.db import is_write, open_session
+from app.db import NeedsThePool, is_write, on_the_loop, open_session
 from app.i18n import N_, _
 from app.models import AuditEvent, IdeaStatus, SafeguardingLevel, Visibility
 
@@ -169,6 +169,9 @@ def record_read(
     if is_write(db):
         add(db)
         return
+    if on_the_loop(db):
+        # Waiting for the writers' lock (or a connection) would stall the worker's loop.
+        raise NeedsThePool
     with open_session(write=True, engine=db.get_bind().engine) as own:
         add(own)
         own.commit()

@@ -209,8 +209,10 @@ def list_ideas(
     responses=problems(401, 404, 422),
     name="api_idea",
 )
+@on_event_loop
 def get_idea(request: Request, idea_id: IdeaId, principal: Public, db: DbSession) -> Response:
-    """One idea."""
+    """One idea. On the event loop; a read that must be audited (staff reading a held idea)
+    goes on in the thread pool, where its audit row can wait for the writers' lock."""
     found = seen(db, idea_id, principal)
     ideas_service.record_read(
         db, idea=found.idea, viewer=principal, ip_address=client_ip(request), via="api"

@@ -468,6 +468,10 @@ def _lexeme(word: str) -> str:
 _DONE_AND_PUBLISHED = "idea.status = 'done' AND idea.visibility = 'published'"
 
 
+#: How many of the newest done matches PostgreSQL scores for "tried elsewhere".
+RANKED_AT_MOST = 200
+
+
 def ranked_ids(
     db: Session,
     query: str,
@@ -480,7 +484,8 @@ def ranked_ids(
     """Ids best matching ``query`` with a score (higher is better): any idea, published or
     not, or with ``done_only`` only done, published ideas (the "tried elsewhere" panel). With
     ``two_words`` and three words or more, an idea must hold at least two of them: far fewer
-    rows to rank than any one common word matches."""
+    rows to rank than any one common word matches. For ``done_only`` PostgreSQL scores only
+    the newest ``RANKED_AT_MOST`` matches, so common words cannot make an idea page slow."""
     terms = search.terms(query, any_word=any_word)
     if not terms:
         return []
@@ -497,11 +502,23 @@ def ranked_ids(
         else:
             tsquery = _pg_tsquery(terms, any_word=any_word)
         vector: Any = literal_column("idea.search_vector")
-        rank = func.ts_rank_cd(vector, tsquery, 32)
-        stmt = select(col(Idea.id), rank.label("score")).where(vector.op("@@")(tsquery))
+        matches = core_select(col(Idea.id).label("id"), vector.label("v")).where(
+            vector.op("@@")(tsquery)
+        )
         if done_only:
-            stmt = stmt.where(text(_DONE_AND_PUBLISHED))
-        rows = db.execute(stmt.order_by(rank.desc(), col(Idea.id).desc()).limit(limit)).all()
+            # Only the newest done matches are scored: ``ts_rank_cd`` reads and scores every
+            # vector it is given, and over a thousand matches made an idea page wait 58 ms
+            # for the database (docs/performance.md). Finding the matches is the index's
+            # work, and ordering them by id needs no vector.
+            matches = matches.where(text(_DONE_AND_PUBLISHED))
+            matches = matches.order_by(col(Idea.id).desc()).limit(RANKED_AT_MOST)
+        found = matches.subquery("m")
+        rank = func.ts_rank_cd(found.c.v, tsquery, 32)
+        rows = db.execute(
+            core_select(found.c.id, rank.label("score"))
+            .order_by(rank.desc(), found.c.id.desc())
+            .limit(limit)
+        ).all()
         return [(int(r[0]), float(r[1])) for r in rows]
     if pairs:
         match = " OR ".join(f"({search.fts5_query(list(p), any_word=False)})" for p in pairs)

@@ -26,6 +26,8 @@ from sqlmodel import Session
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
+from app.db import NeedsThePool, open_session
+
 Prefix = tuple[str, ...]
 Filed = list[tuple[int, BaseRoute]]
 
@@ -137,7 +139,7 @@ ON_EVENT_LOOP = "__fullcircle_on_event_loop__"
 def on_event_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """Run this synchronous endpoint on the worker's event loop, not in the thread pool.
 
-    For the hottest reads only (the board and the API list): a fixed number of indexed
+    For the hottest reads only (the board, the API list and one idea): a fixed number of indexed
     statements, none of which waits for a lock (PostgreSQL reads run in autocommit; SQLite
     readers do not wait for writers in WAL mode). The hop into the pool and back, with
     threads contending for the GIL, cost about a fifth of a token request to the API list
@@ -147,7 +149,9 @@ def on_event_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     Such a read uses connections of its own (``app.db.loop_engine``), never the shared pool,
     and closes its session before it returns: see there why both matter. The only write it
     may make is the "last seen" stamp, which never waits for the writers' lock. A page that
-    can write, wait for a lock, or do work that grows with the data stays in the pool. Put
+    can write, wait for a lock, or do work that grows with the data stays in the pool; one
+    that only sometimes must (an audited read) raises ``app.db.NeedsThePool`` before it
+    writes, and the request runs again in the pool (``_in_the_pool``). Put
     it under the route decorator; ``tests/test_routing.py`` lists the routes that use it.
     """
     setattr(endpoint, ON_EVENT_LOOP, True)
@@ -167,6 +171,38 @@ def _close_sessions(values: Iterable[Any]) -> None:
             value.close()
 
 
+def _resolved(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The endpoint's arguments with each deferred access check replaced by its answer."""
+    return {
+        name: value.resolve() if isinstance(value, Deferred) else value
+        for name, value in kwargs.items()
+    }
+
+
+def _in_the_pool(endpoint: Callable[..., Any], args: Any, kwargs: dict[str, Any]) -> Any:
+    """``endpoint`` again, in a worker thread, after its read on the loop raised
+    ``NeedsThePool``: every session it was given (a deferred check's too) replaced by a
+    session of the shared engine, the check run again on it."""
+    fresh: dict[int, Session] = {}
+
+    def swap(db: Session) -> Session:
+        if id(db) not in fresh:
+            fresh[id(db)] = open_session(write=False)
+        return fresh[id(db)]
+
+    moved: dict[str, Any] = {}
+    for name, value in kwargs.items():
+        if isinstance(value, Deferred):
+            value = Deferred(value.check, value.request, swap(value.db))
+        elif isinstance(value, Session):
+            value = swap(value)
+        moved[name] = value
+    try:
+        return endpoint(*args, **_resolved(moved))
+    finally:
+        _close_sessions(fresh.values())
+
+
 def _resolving(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """``endpoint``, first replacing each deferred access check among its arguments by what
     the check returns (or raising what it raises)."""
@@ -178,14 +214,13 @@ def _resolving(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         async def run_on_loop(*args: Any, **kwargs: Any) -> Any:
             # Start to finish without an await: one read on the loop at a time holds the
             # loop engine's connections, and gives them back before the next can start.
-            sessions = list(kwargs.values())
             try:
-                for name, value in kwargs.items():
-                    if isinstance(value, Deferred):
-                        kwargs[name] = value.resolve()
-                return endpoint(*args, **kwargs)
+                return endpoint(*args, **_resolved(kwargs))
+            except NeedsThePool:
+                pass
             finally:
-                _close_sessions(sessions)
+                _close_sessions(kwargs.values())
+            return await run_in_threadpool(_in_the_pool, endpoint, args, kwargs)
 
         return run_on_loop
 
@@ -202,10 +237,7 @@ def _resolving(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
-        for name, value in kwargs.items():
-            if isinstance(value, Deferred):
-                kwargs[name] = value.resolve()
-        return endpoint(*args, **kwargs)
+        return endpoint(*args, **_resolved(kwargs))
 
     return run
 

@@ -200,6 +200,32 @@ class TestRankedForTriedElsewhere:
         assert both.id in ids
         assert one.id not in ids
 
+    def test_postgresql_scores_only_the_newest_done_matches(
+        self, db: Session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """However many done ideas share the words, the database scores a fixed number (the
+        newest), best first among them; SQLite's bm25 is cheap enough to score them all."""
+        done = IdeaStatus.done
+        best_but_oldest = create_idea(
+            db, title="Quiet lounge calm", description="Quiet lounge calm evenings", status=done
+        )
+        newer = [
+            create_idea(db, title="Quiet lounge", description=f"Posters {n}", status=done)
+            for n in range(3)
+        ]
+        best_newest = create_idea(
+            db, title="Quiet lounge calm evenings", description="Calm evenings", status=done
+        )
+        monkeypatch.setattr(repo, "RANKED_AT_MOST", 3)
+        query = "quiet lounge calm evenings"
+        ranked = [i for i, _ in repo.ranked_ids(db, query, limit=20, done_only=True)]
+        if db.get_bind().dialect.name == "postgresql":
+            assert ranked[0] == best_newest.id
+            assert set(ranked) == {best_newest.id, newer[2].id, newer[1].id}
+            assert best_but_oldest.id not in ranked
+        else:
+            assert set(ranked) == {best_but_oldest.id, best_newest.id, *(i.id for i in newer)}
+
 
 def test_the_postgresql_stop_words_are_the_servers(db: Session) -> None:
     if db.get_bind().dialect.name != "postgresql":
