@@ -214,7 +214,8 @@ _LOOP_POOLS: "weakref.WeakSet[Pool]" = weakref.WeakSet()
 
 def on_the_loop(db: Session) -> bool:
     """Whether ``db`` reads through a loop engine (so it runs on the event loop)."""
-    return db.get_bind().pool in _LOOP_POOLS
+    bind = db.get_bind()
+    return isinstance(bind, Engine) and bind.pool in _LOOP_POOLS
 
 
 class _OwnPoolEngine(OptionEngine):
