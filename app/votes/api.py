@@ -19,7 +19,8 @@ def _set(idea_id: int, principal: SignedIn, db: DbSession, *, supported: bool) -
     body = ideas_api.idea_public(
         done.idea, unit=done.unit, category=done.category, voted=done.voted
     )
-    # CACHE-VERSION: the vote's transaction commits here (the counter's UPDATE is in it).
+    # The counter's UPDATE fires the content-version trigger in this same transaction, so
+    # the microcache misses from this commit on (docs/operations.md, "Consistency").
     db.commit()
     # The Response itself: a model would cost a second validation and, for a synchronous
     # route, a second hop into the thread pool to serialise it (app/web/api.py).

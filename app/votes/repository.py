@@ -88,7 +88,6 @@ def _category_slug() -> Any:
 def bump(db: Session, *, idea_id: int, delta: int) -> Row[tuple[Idea, str, str]]:
     """Move the counter and read the idea back, with its unit's name and category's slug, in
     one statement (UPDATE ... RETURNING)."""
-    # CACHE-VERSION: a per-idea version column would be bumped here, in the same UPDATE.
     row = db.execute(
         update(Idea)
         .where(col(Idea.id) == idea_id)

@@ -22,7 +22,8 @@ def vote(
 ) -> Response:
     supported = values.get("action") != "unvote"
     done = votes.cast(db, idea_id=idea_id, principal=principal, supported=supported)
-    # CACHE-VERSION: the vote's transaction commits here (the counter's UPDATE is in it).
+    # The counter's UPDATE fires the content-version trigger in this same transaction, so
+    # the microcache misses from this commit on (docs/operations.md, "Consistency").
     db.commit()
     if is_fragment_request(request):
         return render(
