@@ -36,6 +36,15 @@ def quick_engine(
     engine.dispose()
 
 
+def test_each_connection_keeps_a_small_page_cache(engine: Engine) -> None:
+    """SQLite: a worker keeps many connections, each with a page cache of its own; the
+    default 2 MB each was a fifth of a worker's memory (docs/performance.md)."""
+    with engine.connect() as connection:
+        size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    assert size == -app_db.SQLITE_CACHE_KIB
+    assert app_db.SQLITE_CACHE_KIB <= 1024
+
+
 class TestWritersLock:
     def test_a_write_that_cannot_get_the_lock_is_asked_to_try_again(
         self, quick_engine: Engine
