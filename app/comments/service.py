@@ -35,7 +35,7 @@ def _clean(body: str, *, field: str = "body") -> str:
 
 
 def _screened(db: Session, body: str) -> moderation.Screened:
-    return moderation.screen_fields({"body": body}, local_terms=site_settings.local_terms(db))
+    return moderation.screen_with_site_terms(db, {"body": body})
 
 
 def form_field(values: dict[str, str]) -> str:

@@ -230,9 +230,8 @@ def submit(
 
 def screening_of(db: Session, data: IdeaText) -> moderation.Screened:
     """Screening of an idea's fields, with the site's local terms."""
-    return moderation.screen_fields(
-        {"title": data.title, "description": data.description, "benefit": data.benefit},
-        local_terms=site_settings.local_terms(db),
+    return moderation.screen_with_site_terms(
+        db, {"title": data.title, "description": data.description, "benefit": data.benefit}
     )
 
 
