@@ -51,11 +51,21 @@ def serve(
     # app package first, as the installed command found it. Fewer glibc malloc arenas keep
     # each worker's threads from holding memory apart (about 20 MB per worker after load);
     # a MALLOC_ARENA_MAX from the environment wins.
+    checkout = str(Path(__file__).resolve().parent.parent)
     args = [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", host, "--port", str(port)]
-    args += ["--app-dir", str(Path(__file__).resolve().parent.parent)]
+    args += ["--app-dir", checkout]
     # Our own access log records route templates only (no tokens or search text in paths).
     args += ["--no-access-log", "--proxy-headers", "--no-server-header"]
     args += ["--reload"] if reload else ["--workers", str(workers)]
+    from app import serve as multi
+
+    if workers > 1 and not reload and multi.supported():
+        # A listening socket per worker, so the kernel spreads connections over them
+        # (app/serve.py says why uvicorn's shared socket does not).
+        args = [sys.executable, "-m", "app.serve", "--host", host, "--port", str(port)]
+        args += ["--workers", str(workers)]
+        path = os.environ.get("PYTHONPATH")
+        os.environ["PYTHONPATH"] = checkout + (os.pathsep + path if path else "")
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     sys.stdout.flush()
     sys.stderr.flush()

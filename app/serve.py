@@ -1,0 +1,91 @@
+"""Several uvicorn workers, each with a listening socket of its own (``SO_REUSEPORT``).
+
+    python -m app.serve --host 127.0.0.1 --port 8000 --workers 2
+
+``fullcircle serve --workers N`` runs this (Linux). Uvicorn's own ``--workers`` binds one
+socket in the supervisor and every worker accepts from it: whichever worker wakes first
+takes a whole burst of new connections, and keeps them while they stay open (browsers and
+proxies keep connections alive). Measured here with 20 keep-alive clients and two workers,
+one worker took every connection and the other sat idle: half the machine unused, and on
+SQLite more writers waiting in one process than its writers' queue admits (503s). With a
+socket per worker the kernel spreads new connections over the workers by their addresses.
+
+Uvicorn's supervisor is kept (health checks, restarts, signals); only the worker's start
+differs: it binds its own socket instead of receiving the supervisor's. Imports nothing of
+the application, so the supervisor stays small (about 25 MB).
+"""
+
+import argparse
+import socket
+import sys
+from typing import Any
+
+import uvicorn
+from uvicorn.supervisors import multiprocess
+
+
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` in the port's ``SO_REUSEPORT`` group (only
+    processes of the same user can join it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+class _OwnSocketProcess(multiprocess.Process):
+    """A worker that binds its own socket in the group, rather than sharing the
+    supervisor's (the supervisor passes none)."""
+
+    def target(self, sockets: list[socket.socket] | None = None) -> None:  # pragma: no cover
+        own = reuse_port_socket(self.config.host, self.config.port)
+        super().target([own])
+
+
+def supported() -> bool:
+    return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+
+
+def config(host: str, port: int, workers: int, **options: Any) -> uvicorn.Config:
+    """The server's settings, as ``fullcircle serve`` gives them to uvicorn."""
+    return uvicorn.Config(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        # Our own access log records route templates only (no tokens or search text).
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+        **options,
+    )
+
+
+def run(settings: uvicorn.Config) -> None:
+    # Fails here, with uvicorn's message, if the port is taken by anything outside the group
+    # (rather than in every worker, again and again, as the supervisor restarts them).
+    reuse_port_socket(settings.host, settings.port).close()
+    # Every worker the supervisor starts (at first, on SIGHUP, on SIGTTIN, after a crash)
+    # is made through this name.
+    multiprocess.Process = _OwnSocketProcess  # type: ignore[misc]
+    multiprocess.Multiprocess(settings, sockets=[]).run()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    run(config(args.host, args.port, args.workers))
+
+
+if __name__ == "__main__":
+    main()
