@@ -53,10 +53,12 @@ def supported() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
-def config(host: str, port: int, workers: int, **options: Any) -> uvicorn.Config:
+def config(
+    host: str, port: int, workers: int, *, app: str = "app.asgi:app", **options: Any
+) -> uvicorn.Config:
     """The server's settings, as ``fullcircle serve`` gives them to uvicorn."""
     return uvicorn.Config(
-        "app.asgi:app",
+        app,
         host=host,
         port=port,
         workers=workers,
@@ -83,8 +85,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=2)
+    # bench/floor.py's bare page is served the same way, for a like-for-like floor.
+    parser.add_argument("--app", default="app.asgi:app", help="the ASGI app to serve")
     args = parser.parse_args(argv)
-    run(config(args.host, args.port, args.workers))
+    run(config(args.host, args.port, args.workers, app=args.app))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """The framework floor: a bare Starlette app returning a page of a given size.
 
-Served with the same uvicorn settings as Fullcircle, so every Fullcircle figure can be read as
-a share of what the framework alone does on this machine.
-    FLOOR_BYTES=20000 uvicorn bench.floor:app --workers 2
+Served as Fullcircle is (uvicorn through app/serve.py, a listening socket per worker), so
+every Fullcircle figure can be read as a share of what the framework alone does here.
+    FLOOR_BYTES=20000 python -m app.serve --app bench.floor:app --workers 2
 """
 
 import os

@@ -438,18 +438,17 @@ def floor(page_bytes: int, args: argparse.Namespace) -> float:
     port = free_port()
     env = {**os.environ, "FLOOR_BYTES": str(page_bytes)}
     server = Server(
+        # As ``fullcircle serve`` serves the app: a listening socket per worker (app/serve.py).
         [
-            str(BIN / "uvicorn"),
+            str(BIN / "python"),
+            "-m",
+            "app.serve",
+            "--app",
             "bench.floor:app",
             "--port",
             str(port),
             "--workers",
             str(args.workers),
-            "--http",
-            "httptools",
-            "--loop",
-            "uvloop",
-            "--no-access-log",
         ],
         env,
         port,
