@@ -183,7 +183,7 @@ def load(
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
             conn.request("GET", path, headers=headers)
             conn.getresponse().read()
-        rps, _p50, _p99, _total, errors = wrk(
+        rps, _p50, _p99, _total, errors, _over = wrk(
             f"http://127.0.0.1:{port}",
             path,
             script=script,
@@ -203,7 +203,7 @@ def serve_phase(url: str, rows: list[tuple], lua_env: dict[str, str], args: argp
         "FULLCIRCLE_PUBLIC_CACHE_SECONDS": str(args.cache),
     }
     cmd = [str(BIN / "fullcircle"), "serve", "--port", str(port), "--workers", str(args.workers)]
-    server = Server(cmd, env, port)
+    server = Server(cmd, env, port, workers=args.workers)
     try:
         time.sleep(1)
         print(f"fullcircle serve --workers {args.workers}, after start-up:")

@@ -196,8 +196,18 @@ def open_idea_ids(url: str, path: Path) -> list[int]:
     return ids
 
 
+def listeners(port: int) -> int:
+    """How many sockets listen on ``port`` (IPv4): one per worker with ``app/serve.py``."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A":
+            count += 1
+    return count
+
+
 class Server:
-    def __init__(self, cmd: list[str], env: dict[str, str], port: int) -> None:
+    def __init__(self, cmd: list[str], env: dict[str, str], port: int, *, workers: int = 1) -> None:
         self.port = port
         self.proc = subprocess.Popen(
             cmd,
@@ -221,6 +231,11 @@ class Server:
         else:
             self.stop()
             sys.exit(f"server did not start: {' '.join(cmd)}")
+        # The first worker answers while the others may still be starting; a connection made
+        # then goes to a worker that is listening, and a kept-alive one stays there for the
+        # whole run. Wait until every worker listens on its own socket.
+        while listeners(port) < workers and time.time() < deadline:
+            time.sleep(0.1)
         self._sampler = threading.Thread(target=self._sample, daemon=True)
         self._sampler.start()
 
@@ -346,6 +361,7 @@ def bench_one(
         [str(BIN / "fullcircle"), "serve", "--port", str(port), "--workers", str(args.workers)],
         env,
         port,
+        workers=args.workers,
     )
     base = f"http://127.0.0.1:{port}"
     result = Run(
@@ -452,6 +468,7 @@ def floor(page_bytes: int, args: argparse.Namespace) -> float:
         ],
         env,
         port,
+        workers=args.workers,
     )
     try:
         rps, *_rest = wrk(
