@@ -196,14 +196,19 @@ def open_idea_ids(url: str, path: Path) -> list[int]:
     return ids
 
 
-def listeners(port: int) -> int:
-    """How many sockets listen on ``port`` (IPv4): one per worker with ``app/serve.py``."""
-    count = 0
+#: States of a TCP socket in /proc/net/tcp.
+LISTEN, ESTABLISHED = "0A", "01"
+
+
+def sockets_on(port: int, state: str = LISTEN) -> set[str]:
+    """Inodes of the IPv4 TCP sockets on local ``port`` in ``state``: with ``app/serve.py``,
+    one listening socket per worker."""
+    found = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
-        if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A":
-            count += 1
-    return count
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == state:
+            found.add(fields[9])
+    return found
 
 
 class Server:
@@ -234,7 +239,7 @@ class Server:
         # The first worker answers while the others may still be starting; a connection made
         # then goes to a worker that is listening, and a kept-alive one stays there for the
         # whole run. Wait until every worker listens on its own socket.
-        while listeners(port) < workers and time.time() < deadline:
+        while len(sockets_on(port)) < workers and time.time() < deadline:
             time.sleep(0.1)
         self._sampler = threading.Thread(target=self._sample, daemon=True)
         self._sampler.start()

@@ -4,40 +4,19 @@ every keep-alive connection of a burst while the other sat idle: app/serve.py)."
 
 import http.client
 import os
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app import serve
-from tests.browser.conftest import _fullcircle_command, _wait_until_healthy
+from bench.run import ESTABLISHED, Server, free_port, sockets_on
+from tests.browser.conftest import _fullcircle_command
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not serve.supported(), reason="SO_REUSEPORT spreads connections on Linux"),
 ]
-
-LISTEN, ESTABLISHED = "0A", "01"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _sockets(port: int, state: str) -> set[str]:
-    """Inodes of the IPv4 TCP sockets whose local port is ``port``, in ``state``."""
-    found = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if int(fields[1].split(":")[1], 16) == port and fields[3] == state:
-            found.add(fields[9])
-    return found
 
 
 def _owned(pid: int, inodes: set[str]) -> int:
@@ -57,45 +36,26 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.fixture
-def two_workers(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    port = _free_port()
+def two_workers(tmp_path: Path) -> Iterator[Server]:
+    """``fullcircle serve --workers 2``, once it answers and both workers listen (the
+    benchmark's own server runner)."""
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
     env |= {"DATABASE_URL": f"sqlite:///{tmp_path}/serve.db", "FULLCIRCLE_ENV": "test"}
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*_fullcircle_command(), "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    command = [*_fullcircle_command(), "serve", "--port", str(port), "--workers", "2"]
+    server = Server(command, env, port, workers=2)
     try:
-        _wait_until_healthy(f"http://127.0.0.1:{port}", process, log)
-        yield process, port
+        yield server
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        server.stop()
 
 
-def test_each_worker_listens_and_takes_a_share_of_the_connections(
-    two_workers: tuple[subprocess.Popen[bytes], int],
-) -> None:
-    process, port = two_workers
-    deadline = time.monotonic() + 20
-    while True:  # the second worker may still be starting
-        listeners = {pid: _owned(pid, _sockets(port, LISTEN)) for pid in _children(process.pid)}
-        workers = [pid for pid, count in listeners.items() if count]
-        if len(workers) == 2 or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert len(workers) == 2, listeners
-    assert _owned(process.pid, _sockets(port, LISTEN)) == 0  # the supervisor listens nowhere
+def test_each_worker_listens_and_takes_a_share_of_the_connections(two_workers: Server) -> None:
+    port, supervisor = two_workers.port, two_workers.proc.pid
+    listening = sockets_on(port)
+    workers = [pid for pid in _children(supervisor) if _owned(pid, listening)]
+    assert len(workers) == 2, workers
+    assert _owned(supervisor, listening) == 0  # the supervisor listens nowhere
     # 16 connections kept open, as browsers and proxies keep theirs: all to one worker
     # would happen by chance once in 30,000 runs.
     connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=5) for _ in range(16)]
@@ -103,7 +63,7 @@ def test_each_worker_listens_and_takes_a_share_of_the_connections(
         for connection in connections:
             connection.request("GET", "/healthz")
             assert connection.getresponse().read() == b'{"status":"ok"}'
-        open_ = _sockets(port, ESTABLISHED)
+        open_ = sockets_on(port, ESTABLISHED)
         shares = [_owned(pid, open_) for pid in workers]
     finally:
         for connection in connections:
