@@ -105,6 +105,9 @@ def screen_fields(fields: Mapping[str, str | None], *, local_terms: LocalTerms) 
     )
 
 
+_SCREENED = "fullcircle_screened"
+
+
 def screen_with_site_terms(db: Session, fields: Mapping[str, str | None]) -> Screened:
     """``screen_fields`` with the site's local terms, worked out once per session for the
     same text and terms: a form that may show its public text first screens it for that
@@ -116,9 +119,6 @@ def screen_with_site_terms(db: Session, fields: Mapping[str, str | None]) -> Scr
     if key not in memo:
         memo[key] = screen_fields(fields, local_terms=terms)
     return memo[key]
-
-
-_SCREENED = "fullcircle_screened"
 
 
 # --- reports ----------------------------------------------------------------------------------

@@ -209,17 +209,13 @@ def _globals() -> dict[str, Any]:
 _TAG = Markup('<strong class="nhsuk-tag nhsuk-tag--{}">{}</strong>')
 
 
+@cache
 def status_tag(status: str, enum: type[LabelledEnum] = IdeaStatus) -> Markup:
     """A status as an NHS.UK tag in its colour, with its translated label. In Python, not a
     macro, and each one made once per process (the labels come from its one catalogue,
     app/i18n.py): the board shows one per card, and the macro's call cost three times the
     rest of the tag."""
-    return _status_tag(enum, str(status))
-
-
-@cache
-def _status_tag(enum: type[LabelledEnum], value: str) -> Markup:
-    member = enum(value)
+    member = enum(status)
     return _TAG.format(member.colour, member.label)
 
 
