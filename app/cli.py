@@ -45,27 +45,18 @@ def serve(
     import os
     from pathlib import Path
 
-    # This process becomes a bare uvicorn (exec, same pid): the supervisor of --workers N then
-    # holds about 25 MB rather than this command's imports (typer, settings, the models:
-    # about 65 MB), and every worker imports the app itself. --app-dir puts this checkout's
+    # This process becomes ``python -m app.serve`` (exec, same pid), which holds the server's
+    # options and, for several workers, gives each its own listening socket: the supervisor
+    # then holds about 25 MB rather than this command's imports (typer, settings, the models:
+    # about 65 MB), and every worker imports the app itself. PYTHONPATH puts this checkout's
     # app package first, as the installed command found it. Fewer glibc malloc arenas keep
     # each worker's threads from holding memory apart (about 20 MB per worker after load);
     # a MALLOC_ARENA_MAX from the environment wins.
     checkout = str(Path(__file__).resolve().parent.parent)
-    args = [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", host, "--port", str(port)]
-    args += ["--app-dir", checkout]
-    # Our own access log records route templates only (no tokens or search text in paths).
-    args += ["--no-access-log", "--proxy-headers", "--no-server-header"]
+    args = [sys.executable, "-m", "app.serve", "--host", host, "--port", str(port)]
     args += ["--reload"] if reload else ["--workers", str(workers)]
-    from app import serve as multi
-
-    if workers > 1 and not reload and multi.supported():
-        # A listening socket per worker, so the kernel spreads connections over them
-        # (app/serve.py says why uvicorn's shared socket does not).
-        args = [sys.executable, "-m", "app.serve", "--host", host, "--port", str(port)]
-        args += ["--workers", str(workers)]
-        path = os.environ.get("PYTHONPATH")
-        os.environ["PYTHONPATH"] = checkout + (os.pathsep + path if path else "")
+    path = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = checkout + (os.pathsep + path if path else "")
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     sys.stdout.flush()
     sys.stderr.flush()

@@ -1,8 +1,9 @@
 """Several uvicorn workers, each with a listening socket of its own (``SO_REUSEPORT``).
 
-    python -m app.serve --host 127.0.0.1 --port 8000 --workers 2
+    python -m app.serve --host 127.0.0.1 --port 8000 --workers 2 [--reload]
 
-``fullcircle serve --workers N`` runs this (Linux). Uvicorn's own ``--workers`` binds one
+``fullcircle serve`` runs this, and every server option lives here. With several workers on
+Linux, each listens on a socket of its own. Uvicorn's own ``--workers`` binds one
 socket in the supervisor and every worker accepts from it: whichever worker wakes first
 takes a whole burst of new connections, and keeps them while they stay open (browsers and
 proxies keep connections alive). Measured here with 20 keep-alive clients and two workers,
@@ -53,24 +54,19 @@ def supported() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
-def config(
-    host: str, port: int, workers: int, *, app: str = "app.asgi:app", **options: Any
-) -> uvicorn.Config:
+#: How Fullcircle is served, whichever way: our own access log records route templates only
+#: (no tokens or search text in paths); the proxy's X-Forwarded-* headers are read; no
+#: ``Server`` header.
+OPTIONS: dict[str, Any] = {"access_log": False, "proxy_headers": True, "server_header": False}
+
+
+def config(host: str, port: int, workers: int, *, app: str = "app.asgi:app") -> uvicorn.Config:
     """The server's settings, as ``fullcircle serve`` gives them to uvicorn."""
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        workers=workers,
-        # Our own access log records route templates only (no tokens or search text).
-        access_log=False,
-        proxy_headers=True,
-        server_header=False,
-        **options,
-    )
+    return uvicorn.Config(app, host=host, port=port, workers=workers, **OPTIONS)
 
 
 def run(settings: uvicorn.Config) -> None:
+    """Serve ``settings.workers`` workers, each on a socket of its own."""
     # Fails here, with uvicorn's message, if the port is taken by anything outside the group
     # (rather than in every worker, again and again, as the supervisor restarts them).
     reuse_port_socket(settings.host, settings.port).close()
@@ -84,11 +80,20 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--reload", action="store_true", help="restart on code changes")
     # bench/floor.py's bare page is served the same way, for a like-for-like floor.
     parser.add_argument("--app", default="app.asgi:app", help="the ASGI app to serve")
     args = parser.parse_args(argv)
-    run(config(args.host, args.port, args.workers, app=args.app))
+    if args.workers > 1 and not args.reload and supported():
+        run(config(args.host, args.port, args.workers, app=args.app))
+        return
+    # One worker, --reload, or no SO_REUSEPORT here: uvicorn's own way (its supervisor for
+    # --reload or several workers; --reload ignores --workers).
+    workers = 1 if args.reload else args.workers
+    uvicorn.run(
+        args.app, host=args.host, port=args.port, workers=workers, reload=args.reload, **OPTIONS
+    )
 
 
 if __name__ == "__main__":
