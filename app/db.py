@@ -323,6 +323,13 @@ def _bound(engine: Engine, mode: bool | str) -> Engine:
     return option
 
 
+def takes_write_lock(session: Session) -> bool:
+    """Whether ``session``'s first statement takes SQLite's writers' lock (PostgreSQL's
+    writes lock rows, not the database, so none of its sessions does)."""
+    bind = session.get_bind()
+    return bind.dialect.name == "sqlite" and bool(bind.get_execution_options().get(WRITE_OPTION))
+
+
 def is_write(session: Session) -> bool:
     """Whether ``session`` is a write session (on SQLite it holds, or will take, the lock)."""
     return bool(session.get_bind().get_execution_options().get(WRITE_OPTION))

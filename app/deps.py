@@ -21,7 +21,7 @@ from app.accounts import scopes as token_scopes
 from app.accounts import service as accounts
 from app.accounts.principal import Principal
 from app.config import get_settings
-from app.db import loop_engine, open_session
+from app.db import loop_engine, open_session, takes_write_lock
 from app.errors import (
     Forbidden,
     ServiceBusy,
@@ -75,7 +75,7 @@ def _lookup(request: Request, db: Session) -> tuple[Principal | None, bool]:
     if authorization[:7].lower() == "bearer ":
         # Tokens are for the API only: managing tokens, signing out everywhere, the data
         # export and deleting the account need the person, in a browser.
-        if not request.url.path.startswith(API_PREFIX):
+        if not request.scope["path"].startswith(API_PREFIX):
             raise Unauthorized("API tokens work only on the API. Sign in with a browser for this.")
         principal, stale = accounts.resolve_api_token(db, secret=authorization[7:].strip())
         if principal is None:
@@ -92,15 +92,17 @@ def _lookup(request: Request, db: Session) -> tuple[Principal | None, bool]:
 def _resolve(request: Request, db: Session, *, touch: bool = True) -> Principal | None:
     """The principal, once per request (cached on ``request.state``).
 
-    A write request looks it up on a separate read connection: its own session would take
-    SQLite's write lock at the first statement, here in the access check, and hold it while
-    the route waits for a worker thread (under a burst, every thread then waits for the lock
-    and the server stalls). The person's row is then attached to the request's session
-    without a query, so a route can change it.
+    On SQLite a write request looks it up on a separate read connection: its own session
+    would take the write lock at the first statement, here in the access check, and hold it
+    while the route waits for a worker thread (under a burst, every thread then waits for the
+    lock and the server stalls). The person's row is then attached to the request's session
+    without a query, so a route can change it. PostgreSQL takes no lock for a read, so there
+    the lookup is the write transaction's first statement (a second connection, session and
+    merge were about a tenth of a vote's CPU, bench/cpu.py).
     """
     if hasattr(request.state, "principal"):
         return request.state.principal
-    if request.method in UNSAFE_METHODS:
+    if request.method in UNSAFE_METHODS and takes_write_lock(db):
         with open_session(write=False) as lookup:
             principal, stale = _lookup(request, lookup)
             lookup.expunge_all()
@@ -122,7 +124,7 @@ def _wants_unread(request: Request) -> bool:
     the API, HTMX fragments or writes, which redirect): counted in the principal's lookup."""
     return (
         request.method == "GET"
-        and not request.url.path.startswith(API_PREFIX)
+        and not request.scope["path"].startswith(API_PREFIX)
         and request.headers.get("HX-Request") != "true"
     )
 

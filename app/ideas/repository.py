@@ -87,11 +87,12 @@ class IdeaCard:
 
 
 CARD_FIELDS = tuple(f.name for f in fields(IdeaCard))
-_CARD_WIDTH = len(CARD_FIELDS)
+CARD_WIDTH = len(CARD_FIELDS)
 
 
-def _card(row: Any) -> IdeaCard:
-    values: list[Any] = list(row[:_CARD_WIDTH])
+def card(row: Any) -> IdeaCard:
+    """The card in the first ``CARD_WIDTH`` columns of ``row`` (``CARD_FIELDS``, in order)."""
+    values: list[Any] = list(row[:CARD_WIDTH])
     values[3] = IdeaStatus(values[3])
     values[4] = Identity(values[4])
     return IdeaCard(*values)
@@ -301,11 +302,11 @@ def board(
     stmt = _board_statement(db, shape, filters.q) if filters.q else _built_board_statement(shape)
     rows = [
         BoardRow(
-            idea=_card(r),
-            unit_name=r[_CARD_WIDTH],
-            category_name=r[_CARD_WIDTH + 1],
-            sort_value=int(r[_CARD_WIDTH + 2]),
-            voted=bool(r[_CARD_WIDTH + 3]),
+            idea=card(r),
+            unit_name=r[CARD_WIDTH],
+            category_name=r[CARD_WIDTH + 1],
+            sort_value=int(r[CARD_WIDTH + 2]),
+            voted=bool(r[CARD_WIDTH + 3]),
         )
         for r in db.execute(stmt, params).all()
     ]

@@ -21,10 +21,12 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.accounts.principal import Principal
 from app.ideas.access import visible_clause
+from app.ideas.repository import CARD_FIELDS, CARD_WIDTH, IdeaCard, card
 from app.models import Category, Idea, Unit, Vote, utcnow
 from app.votes.access import voting_open_clause
 
@@ -77,25 +79,36 @@ def remove(db: Session, *, idea_id: int, user_id: int) -> bool:
     return deleted is not None
 
 
+_IDEA = Idea.__table__  # type: ignore[attr-defined]
+
+
 def _unit_name() -> Any:
-    return select(Unit.name).where(col(Unit.id) == col(Idea.unit_id)).scalar_subquery()
+    unit = Unit.__table__  # type: ignore[attr-defined]
+    return select(unit.c.name).where(unit.c.id == _IDEA.c.unit_id).scalar_subquery()
 
 
 def _category_slug() -> Any:
-    return select(Category.slug).where(col(Category.id) == col(Idea.category_id)).scalar_subquery()
+    category = Category.__table__  # type: ignore[attr-defined]
+    return select(category.c.slug).where(category.c.id == _IDEA.c.category_id).scalar_subquery()
 
 
-def bump(db: Session, *, idea_id: int, delta: int) -> Row[tuple[Idea, str, str]]:
-    """Move the counter and read the idea back, with its unit's name and category's slug, in
-    one statement (UPDATE ... RETURNING)."""
+def bump(db: Session, *, idea_id: int, delta: int) -> tuple[IdeaCard, str, str]:
+    """Move the counter and read the idea back as a card, with its unit's name and category's
+    slug, in one statement (UPDATE ... RETURNING). Plain columns: the ORM's bulk update and an
+    idea object built from the row cost about 0.2 ms of a vote's 3.4 ms CPU (bench/cpu.py)."""
     row = db.execute(
-        update(Idea)
-        .where(col(Idea.id) == idea_id)
-        .values(vote_count=col(Idea.vote_count) + delta)
-        .returning(Idea, _unit_name(), _category_slug())
-        .execution_options(synchronize_session=False, populate_existing=True)
+        update(_IDEA)
+        .where(_IDEA.c.id == idea_id)
+        .values(vote_count=_IDEA.c.vote_count + delta)
+        .returning(*(_IDEA.c[name] for name in CARD_FIELDS), _unit_name(), _category_slug())
     ).one()
-    return row
+    moved = card(row)
+    # An idea this session already loaded keeps step (one dictionary look-up), as it did when
+    # the ORM read the row back.
+    loaded = db.identity_map.get(db.identity_key(Idea, idea_id))
+    if loaded is not None:
+        set_committed_value(loaded, "vote_count", moved.vote_count)
+    return moved, row[CARD_WIDTH], row[CARD_WIDTH + 1]
 
 
 def for_vote(

@@ -16,6 +16,7 @@ from app.accounts.principal import Principal
 from app.core import ratelimit
 from app.errors import Conflict, Forbidden, NotFound, RateLimited
 from app.i18n import _
+from app.ideas.repository import IdeaCard
 from app.models import Idea
 from app.votes import access
 from app.votes import repository as repo
@@ -23,9 +24,13 @@ from app.votes import repository as repo
 
 @dataclass(frozen=True)
 class Outcome:
-    """The idea after a vote (its counter fresh), named as the API shows it."""
+    """The idea after a vote (its counter fresh), named as the API shows it. There is one
+    only for an idea that takes support and a person who may give it: anything else is
+    refused (``cast``)."""
 
-    idea: Idea
+    #: The idea as a card when the vote changed it (read back with the counter's update),
+    #: else the idea row.
+    idea: Idea | IdeaCard
     unit: str
     category: str
     #: Whether the person supports it now.
@@ -79,6 +84,7 @@ def cast(db: Session, *, idea_id: int, principal: Principal, supported: bool) ->
         changed = repo.remove(db, idea_id=idea_id, user_id=user_id)
     if not changed:
         return _read(db, idea_id, principal)
+    # The insert or delete checked that the idea takes support, in the same statement.
     idea, unit, category = repo.bump(db, idea_id=idea_id, delta=+1 if supported else -1)
     return Outcome(idea=idea, unit=unit, category=category, voted=supported, changed=True)
 

@@ -378,7 +378,8 @@ def render(
         #: Unread notifications, for the header (None: not counted for this request).
         "unread_count": getattr(request.state, "unread", None),
         "csp_nonce": getattr(request.state, "csp_nonce", ""),
-        "path": request.url.path,
+        #: For the header's "current page" (``request.url`` would build and parse a whole URL).
+        "path": request.scope["path"],
         "notice": notice_from(request),
         "errors": [],
         "values": {},

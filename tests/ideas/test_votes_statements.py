@@ -96,6 +96,31 @@ class TestVoteStatementCount:
         assert counts == [VOTE_STATEMENTS] * 4, seen
 
 
+class TestVoteConnections:
+    def test_the_lookup_shares_the_votes_connection_except_under_sqlites_lock(
+        self, client: TestClient, db: Session, engine: Engine
+    ) -> None:
+        """On PostgreSQL the principal's lookup is the vote's transaction's first statement;
+        on SQLite it reads on a connection of its own, because the vote's first statement
+        takes the writers' lock (tests/test_write_lock.py says why)."""
+        idea = create_idea(db)
+        _user, headers = person(db)
+        url = f"{IDEAS}/{idea.id}/vote"
+        client.delete(url, headers=headers)  # the token's first use is stamped
+        checkouts: list[object] = []
+
+        def checked_out(dbapi_connection: object, *_args: object) -> None:
+            checkouts.append(dbapi_connection)
+
+        event.listen(engine, "checkout", checked_out)
+        try:
+            assert client.put(url, headers=headers).status_code == 200
+        finally:
+            event.remove(engine, "checkout", checked_out)
+        assert len(checkouts) == (2 if engine.dialect.name == "sqlite" else 1)
+        assert stored_count(db, idea) == 1
+
+
 class TestVoteRules:
     """The errors of a vote come in the same order as before it was made cheap."""
 
