@@ -7,6 +7,7 @@ RETURNING); ``for_vote`` is read only when nothing changed or something was refu
 """
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -29,11 +30,6 @@ from app.ideas.access import visible_clause
 from app.ideas.repository import CARD_FIELDS, CARD_WIDTH, IdeaCard, card
 from app.models import Category, Idea, Unit, Vote, utcnow
 from app.votes.access import voting_open_clause
-
-
-def _open_idea(idea_id: int) -> Any:
-    return select(col(Idea.id)).where(col(Idea.id) == idea_id, voting_open_clause())
-
 
 _ADD: dict[str, TextClause] = {}
 
@@ -63,20 +59,29 @@ def add(db: Session, *, idea_id: int, user_id: int) -> bool:
     return db.execute(statement, params).first() is not None
 
 
+@cache
+def _remove_statement() -> Any:
+    """``remove``'s delete, built once (building it was a fifth of the delete's cost)."""
+    table = Vote.__table__  # type: ignore[attr-defined]
+    open_idea = select(col(Idea.id)).where(
+        col(Idea.id) == bindparam("idea_id"), voting_open_clause()
+    )
+    return (
+        delete(table)
+        .where(
+            table.c.idea_id == bindparam("idea_id"),
+            table.c.user_id == bindparam("user_id"),
+            table.c.idea_id.in_(open_idea),
+        )
+        .returning(table.c.id)
+    )
+
+
 def remove(db: Session, *, idea_id: int, user_id: int) -> bool:
     """Take the vote back if the idea still takes support (one statement); False when nothing
     was removed."""
-    table = Vote.__table__  # type: ignore[attr-defined]
-    deleted = db.execute(
-        delete(table)
-        .where(
-            table.c.idea_id == idea_id,
-            table.c.user_id == user_id,
-            table.c.idea_id.in_(_open_idea(idea_id)),
-        )
-        .returning(table.c.id)
-    ).first()
-    return deleted is not None
+    params = {"idea_id": idea_id, "user_id": user_id}
+    return db.execute(_remove_statement(), params).first() is not None
 
 
 _IDEA = Idea.__table__  # type: ignore[attr-defined]
@@ -92,16 +97,22 @@ def _category_slug() -> Any:
     return select(category.c.slug).where(category.c.id == _IDEA.c.category_id).scalar_subquery()
 
 
+@cache
+def _bump_statement() -> Any:
+    """``bump``'s update, built once (building it each time was a quarter of its cost)."""
+    return (
+        update(_IDEA)
+        .where(_IDEA.c.id == bindparam("idea_id"))
+        .values(vote_count=_IDEA.c.vote_count + bindparam("delta"))
+        .returning(*(_IDEA.c[name] for name in CARD_FIELDS), _unit_name(), _category_slug())
+    )
+
+
 def bump(db: Session, *, idea_id: int, delta: int) -> tuple[IdeaCard, str, str]:
     """Move the counter and read the idea back as a card, with its unit's name and category's
     slug, in one statement (UPDATE ... RETURNING). Plain columns: the ORM's bulk update and an
     idea object built from the row cost about 0.2 ms of a vote's 3.4 ms CPU (bench/cpu.py)."""
-    row = db.execute(
-        update(_IDEA)
-        .where(_IDEA.c.id == idea_id)
-        .values(vote_count=_IDEA.c.vote_count + delta)
-        .returning(*(_IDEA.c[name] for name in CARD_FIELDS), _unit_name(), _category_slug())
-    ).one()
+    row = db.execute(_bump_statement(), {"idea_id": idea_id, "delta": delta}).one()
     moved = card(row)
     # An idea this session already loaded keeps step (one dictionary look-up), as it did when
     # the ORM read the row back.
