@@ -5,9 +5,10 @@ The SQL clauses below say the same as the Python functions (tests/ideas/test_acc
 every role against every visibility both ways).
 """
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, bindparam, or_
 from sqlmodel import col
 
 from app.accounts.principal import Principal
@@ -91,10 +92,29 @@ def read_is_audited(principal: Principal | None, idea: Idea) -> bool:
 
 def visible_clause(principal: Principal | None) -> ColumnElement[bool]:
     """``can_see_idea`` as a WHERE clause (for pages that fetch one idea, or a person's own)."""
-    clause: Any = col(Idea.visibility).in_(sorted(_visibilities(principal)))
-    if principal is not None:
-        clause = or_(clause, col(Idea.author_id) == principal.user.id)
-    return clause
+    visibilities, _signed_in = visible_shape(principal)
+    return _visible(visibilities, principal.user.id if principal is not None else None)
+
+
+#: What ``visible_clause`` depends on: the visibilities the viewer's roles see, and whether
+#: they are signed in (an author sees their own ideas too).
+VisibleShape = tuple[tuple[Visibility, ...], bool]
+
+
+def visible_shape(principal: Principal | None) -> VisibleShape:
+    return tuple(sorted(_visibilities(principal))), principal is not None
+
+
+def bound_visible_clause(shape: VisibleShape) -> ColumnElement[bool]:
+    """``visible_clause`` for a statement built once per ``shape`` and kept: the viewer's id
+    is the bound parameter ``viewer_id``."""
+    visibilities, signed_in = shape
+    return _visible(visibilities, bindparam("viewer_id") if signed_in else None)
+
+
+def _visible(visibilities: Sequence[Visibility], author: Any) -> ColumnElement[bool]:
+    clause: Any = col(Idea.visibility).in_(visibilities)
+    return clause if author is None else or_(clause, col(Idea.author_id) == author)
 
 
 def listed_clause() -> ColumnElement[bool]:
