@@ -16,12 +16,13 @@ _PROBLEMS = problems(401, 403, 404, 409, 422, 429)
 
 def _set(idea_id: int, principal: SignedIn, db: DbSession, *, supported: bool) -> Response:
     done = votes.cast(db, idea_id=idea_id, principal=principal, supported=supported)
+    # The counter's UPDATE fires the content-version trigger in this same transaction, so
+    # the microcache misses from this commit on (docs/operations.md, "Consistency"). Commit
+    # at once: that counter's row is locked until then, and every write takes it in turn.
+    db.commit()
     body = ideas_api.idea_public(
         done.idea, unit=done.unit, category=done.category, voted=done.voted
     )
-    # The counter's UPDATE fires the content-version trigger in this same transaction, so
-    # the microcache misses from this commit on (docs/operations.md, "Consistency").
-    db.commit()
     # The Response itself: a model would cost a second validation and, for a synchronous
     # route, a second hop into the thread pool to serialise it (app/web/api.py).
     return json_body(body)
