@@ -43,10 +43,14 @@ class Settings(BaseSettings):
     #: PostgreSQL: at least the requests a worker has in flight (docs/operations.md).
     db_pool_size: int = 10
     db_max_overflow: int = 10
-    #: SQLite: seconds a write waits for the writers' lock before answering 503 (try again).
+    #: Requests that write run in at most this many threads per worker at once; the others
+    #: wait their turn on the event loop, holding no thread (docs/performance.md).
+    write_threads: int = 2
+    #: Seconds a write waits for its turn (a write thread, then on SQLite the writers' lock)
+    #: before answering 503 (try again, nothing saved).
     write_lock_wait_seconds: float = 5.0
-    #: SQLite: writes that may wait at once; more are answered 503 at once, so waiting writes
-    #: never take all of a server's worker threads from the readers.
+    #: SQLite: threads that may wait for the writers' lock at once (background jobs, and
+    #: requests when ``write_threads`` is larger); more are answered 503 at once.
     write_lock_max_waiting: int = 16
 
     smtp_host: str | None = None

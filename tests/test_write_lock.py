@@ -75,3 +75,33 @@ class TestWritersLock:
             # Refused for who it is (401), not made to wait for the lock (503).
             response = client.post(f"/ideas/{idea.id}/vote", data={"action": "vote"})
         assert response.status_code == 401
+
+
+def test_a_requests_wait_for_its_turn_counts_against_the_locks_wait(tmp_path: Path) -> None:
+    """A write that already waited for its write turn (app.db.write_turn) waits for the lock
+    only until the request's deadline, not for a whole ``write_lock_wait_seconds`` more."""
+    import threading
+    import time
+
+    from app.errors import ServiceBusy
+
+    lock = app_db._WriteLock(str(tmp_path / "turns.db"), wait_seconds=60, max_waiting=4)
+    lock.acquire()  # another writer holds it throughout
+    outcome: list[str] = []
+
+    def waiter() -> None:
+        app_db.WRITE_DEADLINE.set(time.monotonic() + 0.1)
+        try:
+            lock.acquire()
+            outcome.append("acquired")
+        except ServiceBusy:
+            outcome.append("busy")
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    thread.join(timeout=10)
+    try:
+        assert outcome == ["busy"]
+    finally:
+        lock.release()
+        thread.join()

@@ -26,7 +26,8 @@ from sqlmodel import Session
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
-from app.db import NeedsThePool, open_session
+from app.db import NeedsThePool, open_session, write_turn
+from app.security.middleware import UNSAFE_METHODS
 
 Prefix = tuple[str, ...]
 Filed = list[tuple[int, BaseRoute]]
@@ -203,9 +204,11 @@ def _in_the_pool(endpoint: Callable[..., Any], args: Any, kwargs: dict[str, Any]
         _close_sessions(fresh.values())
 
 
-def _resolving(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+def _resolving(endpoint: Callable[..., Any], *, writes: bool = False) -> Callable[..., Any]:
     """``endpoint``, first replacing each deferred access check among its arguments by what
-    the check returns (or raising what it raises)."""
+    the check returns (or raising what it raises). A synchronous endpoint that ``writes``
+    (every method of its route may change something) waits for a write turn first
+    (``app.db.write_turn``), then runs in the thread pool as any other."""
     if getattr(endpoint, ON_EVENT_LOOP, False):
         if inspect.iscoroutinefunction(endpoint):
             raise TypeError("on_event_loop is for synchronous endpoints")
@@ -239,7 +242,15 @@ def _resolving(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         return endpoint(*args, **_resolved(kwargs))
 
-    return run
+    if not writes:
+        return run
+
+    @functools.wraps(endpoint)
+    async def run_in_turn(*args: Any, **kwargs: Any) -> Any:
+        async with write_turn():
+            return await run_in_threadpool(run, *args, **kwargs)
+
+    return run_in_turn
 
 
 class OneHopRoute(APIRoute):
@@ -252,7 +263,9 @@ class OneHopRoute(APIRoute):
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, _resolving(endpoint), **kwargs)
+        methods = {m.upper() for m in kwargs.get("methods") or ()}
+        writes = bool(methods) and methods <= UNSAFE_METHODS
+        super().__init__(path, _resolving(endpoint, writes=writes), **kwargs)
         self._refuse_hidden_checks(path)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
