@@ -1,22 +1,13 @@
 """The app's Jinja environment answers exactly as Jinja's own does, only faster
-(app/web/render.py ``_Environment``): attribute lookups on dicts, templates sharing the
-environment's globals, and calls from templates (``_Context``)."""
+(app/web/render.py ``_Environment``): attribute lookups on dicts, and templates sharing the
+environment's globals."""
 
 from functools import cache
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from jinja2 import (
-    ChainableUndefined,
-    Environment,
-    PackageLoader,
-    Undefined,
-    pass_context,
-    pass_environment,
-    pass_eval_context,
-)
-from jinja2.runtime import Context
+from jinja2 import ChainableUndefined, Environment, PackageLoader, Undefined
 from markupsafe import Markup
 
 from app.web.attributes import nhsuk_attributes
@@ -59,79 +50,6 @@ def test_templates_share_the_environments_globals_and_see_new_ones() -> None:
         assert env.globals["fc_test_global"] == "late"
     finally:
         del env.globals["fc_test_global"]
-
-
-CALLS = """
-{%- macro box(text, kind="plain") -%}
-<b class="{{ kind }}">{{ text }}{{ caller() if caller }}</b>
-{%- endmacro -%}
-{{ box("<i>") }} {{ box(text="x", kind="y") }}
-{% call box("outer") %}[{{ plain("&") }}]{% endcall %}
-{% set kept = namespace(html="") %}
-{% autoescape false %}{{ box("<raw>") }} {{ plain("<raw>") }}
-{%- set kept.html = box("<k>") %}{% endautoescape %}
-{{ kept.html }}
-{% for n in [1, 2] %}{% set inner = n * 10 %}{{ with_context("inner") }} {{ loop.index }}
-{%- endfor %}
-{{ with_environment() }} {{ with_eval_context() }} {{ instance("a") }} {{ method(3) }}
-{{ stops() is undefined }} {{ plain("b", suffix="!") }} {{ [3, 1, 2] | sort | join(",") }}
-{{ _("Ideas") }} {{ ngettext("%(num)d idea", "%(num)d ideas", 2) }}
-"""
-
-
-def plain(text: str, suffix: str = "") -> str:
-    return text + suffix
-
-
-@pass_context
-def with_context(context: Any, name: str) -> str:
-    return f"{name}={context.get(name)}"
-
-
-@pass_environment
-def with_environment(env: Environment) -> str:
-    return type(env).__name__
-
-
-@pass_eval_context
-def with_eval_context(eval_ctx: Any) -> str:
-    return f"autoescape={eval_ctx.autoescape}"
-
-
-class Callable:
-    @pass_context
-    def __call__(self, context: Any, text: str) -> str:
-        return f"{text}:{context.name}"
-
-    def times(self, n: int) -> int:
-        return n * 2
-
-
-def stops() -> str:
-    raise StopIteration
-
-
-def test_calls_from_templates_are_what_jinjas_context_gives() -> None:
-    ours = environment().overlay()
-    jinjas = environment().overlay()
-    jinjas.context_class = Context
-    assert ours.context_class is not Context
-    names = {
-        "plain": plain,
-        "with_context": with_context,
-        "with_environment": with_environment,
-        "with_eval_context": with_eval_context,
-        "instance": Callable(),
-        "method": Callable().times,
-        "stops": stops,
-    }
-    rendered = [env.from_string(CALLS).render(**names) for env in (ours, jinjas)]
-    assert rendered[0] == rendered[1]
-    assert '<b class="plain">&lt;i&gt;</b>' in rendered[0]
-    assert '<b class="plain">&lt;raw&gt;</b> <raw>' in rendered[0]
-    assert "inner=10 1inner=20 2" in rendered[0].replace("\n", "")
-    # Made where autoescape was off, the macro's result is plain text, escaped when shown.
-    assert "&lt;b class=&#34;plain&#34;&gt;&amp;lt;k&amp;gt;&lt;/b&gt;" in rendered[0]
 
 
 # --- nhsukAttributes in Python (app/web/attributes.py) ----------------------------------

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from types import FunctionType
 from typing import Any
 
 from jinja2 import (
@@ -26,7 +25,6 @@ from jinja2 import (
     PackageLoader,
     StrictUndefined,
 )
-from jinja2.runtime import Context, Macro
 from jinja2_fragments import render_block
 from markupsafe import Markup
 from starlette.requests import Request
@@ -292,39 +290,9 @@ def _camel(component: str) -> str:
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
-class _Context(Context):
-    """Jinja's template context, quicker at calling a macro or a plain function.
-
-    Every call in a template (``{{ url_for(...) }}``, every NHS component macro) goes through
-    ``Context.call``, which asks up to three times whether the callable wants the context,
-    the evaluation context or the environment passed in (about 340 calls and 2,300
-    ``hasattr`` checks for a signed-in board). A macro always wants the evaluation context
-    (``Macro.__call__`` is ``pass_eval_context``), and a plain function wants nothing unless
-    Jinja's ``pass_*`` decorators marked it: those two are called straight away, with the
-    same arguments as ``Context.call`` gives them; everything else goes the usual way."""
-
-    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's)
-        kind = type(__obj)
-        if kind is Macro:
-            args = (__self.eval_ctx, *args)
-        elif kind is not FunctionType or hasattr(__obj, "jinja_pass_arg"):
-            return super().call(__obj, *args, **kwargs)
-        if kwargs:
-            kwargs.pop("_block_vars", None)
-            kwargs.pop("_loop_vars", None)
-        try:
-            return __obj(*args, **kwargs)
-        except StopIteration:
-            return __self.environment.undefined(
-                "value was undefined because a callable raised a StopIteration exception"
-            )
-
-
 class _Environment(Environment):
     """Jinja's environment, quicker at two things every NHS macro does many times a page
     (together about a fifth of a signed-in board request), with the same results."""
-
-    context_class = _Context
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # ``params.text`` on a dict: Jinja tries the attribute first, and raised and caught an
