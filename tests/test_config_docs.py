@@ -121,6 +121,16 @@ class TestProductionSettings:
 
         assert not (tmp_path / "instance").exists()
 
+    @pytest.mark.parametrize("value", ["0", "-1", "41", "two"])
+    def test_write_threads_outside_one_to_forty_is_a_clear_error(
+        self, clean_env: pytest.MonkeyPatch, value: str
+    ) -> None:
+        """Zero turns would refuse every write (503) and more than the thread pool's 40 would
+        let writes take every reader's thread: refused at start-up, naming the setting."""
+        clean_env.setenv("FULLCIRCLE_WRITE_THREADS", value)
+        with pytest.raises(ValidationError, match="write_threads"):
+            Settings()
+
     def test_safeguarding_emails_are_comma_separated(self, clean_env: pytest.MonkeyPatch) -> None:
         clean_env.setenv("FULLCIRCLE_ENV", "production")
         clean_env.setenv("SECRET_KEY", "s")
