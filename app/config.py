@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     #: Requests that write run in at most this many threads per worker at once; the others
     #: wait their turn on the event loop, holding no thread (docs/performance.md).
-    write_threads: int = Field(default=2, ge=1, le=40)
+    write_threads: int = Field(default=1, ge=1, le=40)
     #: Seconds a write waits for its turn (a write thread, then on SQLite the writers' lock)
     #: before answering 503 (try again, nothing saved).
     write_lock_wait_seconds: float = 5.0

@@ -152,9 +152,11 @@ async def write_turn() -> AsyncIterator[None]:
     The others wait here on the event loop, holding no thread, in the order they came. Fewer
     threads writing at once is faster, not slower: each write is a few short statements and
     a commit, and ten threads taking turns with the GIL between those round trips kept
-    transactions open while they waited for it (a vote on PostgreSQL: about 380 a second with
-    the thread pool's 40 threads, about 540 with 2; docs/performance.md). And however many
-    writes wait, the readers keep every other thread.
+    transactions open while they waited for it. Votes a second with the thread pool's 40
+    threads, 2 turns and 1 (docs/performance.md): PostgreSQL about 380, 410-426 and
+    435-447; SQLite 327, 349-352 and 591-611 (one writer per process never waits for
+    another's thread lock). And however many writes wait, the readers keep every other
+    thread.
 
     Nobody waits longer than ``write_lock_wait_seconds`` in all, for the turn and (SQLite)
     the writers' lock together: then ``ServiceBusy`` (503 with Retry-After, nothing saved).
