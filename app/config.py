@@ -44,8 +44,9 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     #: Requests that write run in at most this many threads per worker at once; the others
-    #: wait their turn on the event loop, holding no thread (docs/performance.md).
-    write_threads: int = Field(default=1, ge=1, le=40)
+    #: wait their turn on the event loop, holding no thread. Unset: ``write_turns`` picks
+    #: (docs/performance.md).
+    write_threads: int | None = Field(default=None, ge=1, le=40)
     #: Seconds a write waits for its turn (a write thread, then on SQLite the writers' lock)
     #: before answering 503 (try again, nothing saved).
     write_lock_wait_seconds: float = 5.0
@@ -189,6 +190,15 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def write_turns(self) -> int:
+        """Writes at once per worker: ``write_threads``, or else 1 on SQLite (its writers take
+        turns for the lock anyway, and a second thread only waited for the first) and 2 on
+        PostgreSQL (one write's commit waits for the disk while the other runs)."""
+        if self.write_threads is not None:
+            return self.write_threads
+        return 1 if self.is_sqlite else 2
 
     @property
     def session_cookie_name(self) -> str:

@@ -147,16 +147,16 @@ _WRITE_TURNS: RunVar[CapacityLimiter] = RunVar("fullcircle_write_turns")
 
 @asynccontextmanager
 async def write_turn() -> AsyncIterator[None]:
-    """A turn to run a request that writes: at most ``write_threads`` at once in this worker.
+    """A turn to run a request that writes: at most ``write_turns`` at once in this worker.
 
     The others wait here on the event loop, holding no thread, in the order they came. Fewer
     threads writing at once is faster, not slower: each write is a few short statements and
     a commit, and ten threads taking turns with the GIL between those round trips kept
-    transactions open while they waited for it. Votes a second with the thread pool's 40
-    threads, 2 turns and 1 (docs/performance.md): PostgreSQL about 380, 410-426 and
-    435-447; SQLite 327, 349-352 and 591-611 (one writer per process never waits for
-    another's thread lock). And however many writes wait, the readers keep every other
-    thread.
+    transactions open while they waited for it. Votes a second under ``make bench`` with the
+    thread pool's 40 threads, 2 turns and 1 (docs/performance.md): PostgreSQL 291, 388-464
+    and 356-379 (with two, one vote runs while the other's commit waits for the disk);
+    SQLite 227, 397-428 and 533-588 (one writer per process never waits for another's hold
+    on the lock). And however many writes wait, the readers keep every other thread.
 
     Nobody waits longer than ``write_lock_wait_seconds`` in all, for the turn and (SQLite)
     the writers' lock together: then ``ServiceBusy`` (503 with Retry-After, nothing saved).
@@ -165,10 +165,10 @@ async def write_turn() -> AsyncIterator[None]:
     try:
         turns = _WRITE_TURNS.get()
     except LookupError:
-        turns = CapacityLimiter(settings.write_threads)
+        turns = CapacityLimiter(settings.write_turns)
         _WRITE_TURNS.set(turns)
-    if turns.total_tokens != settings.write_threads:
-        turns.total_tokens = settings.write_threads
+    if turns.total_tokens != settings.write_turns:
+        turns.total_tokens = settings.write_turns
     deadline = time.monotonic() + settings.write_lock_wait_seconds
     try:
         with anyio.fail_after(settings.write_lock_wait_seconds):

@@ -131,6 +131,23 @@ class TestProductionSettings:
         with pytest.raises(ValidationError, match="write_threads"):
             Settings()
 
+    @pytest.mark.parametrize(
+        ("url", "setting", "turns"),
+        [
+            ("sqlite:///./x.db", None, 1),
+            ("postgresql+psycopg://fc:pw@db.internal/fullcircle", None, 2),
+            ("postgresql+psycopg://fc:pw@db.internal/fullcircle", "3", 3),
+            ("sqlite:///./x.db", "2", 2),
+        ],
+    )
+    def test_writes_at_once_default_to_one_on_sqlite_and_two_on_postgresql(
+        self, clean_env: pytest.MonkeyPatch, url: str, setting: str | None, turns: int
+    ) -> None:
+        clean_env.setenv("DATABASE_URL", url)
+        if setting is not None:
+            clean_env.setenv("FULLCIRCLE_WRITE_THREADS", setting)
+        assert Settings().write_turns == turns
+
     def test_safeguarding_emails_are_comma_separated(self, clean_env: pytest.MonkeyPatch) -> None:
         clean_env.setenv("FULLCIRCLE_ENV", "production")
         clean_env.setenv("SECRET_KEY", "s")
