@@ -162,13 +162,14 @@ async def write_turn() -> AsyncIterator[None]:
     the writers' lock together: then ``ServiceBusy`` (503 with Retry-After, nothing saved).
     """
     settings = get_settings()
+    at_once = settings.write_turns
     try:
         turns = _WRITE_TURNS.get()
     except LookupError:
-        turns = CapacityLimiter(settings.write_turns)
+        turns = CapacityLimiter(at_once)
         _WRITE_TURNS.set(turns)
-    if turns.total_tokens != settings.write_turns:
-        turns.total_tokens = settings.write_turns
+    if turns.total_tokens != at_once:  # the setting changed (tests change it)
+        turns.total_tokens = at_once
     deadline = time.monotonic() + settings.write_lock_wait_seconds
     try:
         with anyio.fail_after(settings.write_lock_wait_seconds):
@@ -382,8 +383,7 @@ def _bound(engine: Engine, mode: bool | str) -> Engine:
 def takes_write_lock(session: Session) -> bool:
     """Whether ``session``'s first statement takes SQLite's writers' lock (PostgreSQL's
     writes lock rows, not the database, so none of its sessions does)."""
-    bind = session.get_bind()
-    return bind.dialect.name == "sqlite" and bool(bind.get_execution_options().get(WRITE_OPTION))
+    return session.get_bind().dialect.name == "sqlite" and is_write(session)
 
 
 def is_write(session: Session) -> bool:

@@ -21,7 +21,7 @@ from tests.ideas.test_votes_statements import stored_count
 
 
 class Held:
-    """Every vote stops inside the route until ``release``; counts how many are inside."""
+    """Every vote stops inside the route until ``go`` is set; counts how many are inside."""
 
     def __init__(self, original: Callable[..., Any]) -> None:
         self.original = original
